@@ -1,0 +1,193 @@
+"""The messages that travel on the pipeline's topics, as versioned JSON.
+
+Every record is a plain dataclass. On the wire it is a JSON object carrying
+``kind`` and ``schema_version`` so a consumer can refuse what it does not
+understand with a clear reason (and dead-letter it) instead of guessing.
+See docs/records.md for the field-by-field description.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+SCHEMA_VERSION = 1
+
+T = TypeVar("T", bound="Record")
+
+
+class RecordError(ValueError):
+    """A message could not be decoded into the record it claims to be."""
+
+
+@dataclass
+class Record:
+    """Base class: JSON encoding with a kind tag and a schema version."""
+
+    KIND: ClassVar[str] = "record"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.KIND
+        data["schema_version"] = SCHEMA_VERSION
+        return data
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        if not isinstance(data, dict):
+            raise RecordError(f"{cls.KIND}: expected a JSON object, got {type(data).__name__}")
+        kind = data.get("kind", cls.KIND)
+        if kind != cls.KIND:
+            raise RecordError(f"expected a {cls.KIND!r} record, got kind={kind!r}")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise RecordError(f"{cls.KIND}: unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        try:
+            return cls._build(kwargs)
+        except TypeError as exc:  # a required field is missing
+            raise RecordError(f"{cls.KIND}: {exc}") from None
+
+    @classmethod
+    def _build(cls: type[T], kwargs: dict[str, Any]) -> T:
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls: type[T], payload: bytes | str) -> T:
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"{cls.KIND}: not valid JSON ({exc})") from None
+        return cls.from_dict(data)
+
+
+@dataclass
+class Article(Record):
+    """A raw article as published by the producer to ``articles.raw``.
+
+    ``id`` is stable for the same origin and normalised content, and is the
+    Kafka key, so a replay lands on the same partition as the original.
+    """
+
+    KIND: ClassVar[str] = "article"
+
+    id: str
+    source: str
+    text: str
+    title: str = ""
+    url: str = ""
+    published_at: str | None = None  # ISO 8601, UTC
+    date_source: str = "ingest"  # header | feed | text | ingest
+    ingested_at: str = ""
+    content_sha256: str = ""
+    encoding: str = "utf-8"
+    replay_of: str | None = None  # original id for --loop copies
+    copy: int = 0  # k for the k-th --loop copy, 0 for the original
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Duplicate(Record):
+    """An article that dedup found to repeat one seen before (``articles.duplicates``)."""
+
+    KIND: ClassVar[str] = "duplicate"
+
+    id: str
+    dup_of: str
+    similarity: float
+    method: str  # exact | near
+    source: str = ""
+    title: str = ""
+    published_at: str | None = None
+    ingested_at: str = ""
+
+
+@dataclass
+class Mention:
+    """One named-entity mention inside an article (part of an EnrichedArticle)."""
+
+    text: str
+    normal: str
+    canonical: str
+    canonical_id: str
+    type: str  # PER | ORG | LOC
+    start: int
+    stop: int
+    sentence: int
+
+
+@dataclass
+class Figure:
+    """One reported quantity: «25−30 тысяч солдат» is low=25000, high=30000, unit «солдат»."""
+
+    text: str
+    low: float | None
+    high: float | None
+    unit: str
+    modifier: str
+    qualifier: str  # exact | approx | at_least | at_most
+    start: int
+    stop: int
+    sentence: int
+    entities: list[str] = field(default_factory=list)  # canonical names in the same sentence
+    reported_by: str = ""
+
+
+@dataclass
+class EnrichedArticle(Record):
+    """An article with its extraction, published by extract to ``articles.enriched``."""
+
+    KIND: ClassVar[str] = "enriched"
+
+    id: str
+    source: str
+    title: str
+    published_at: str | None
+    date_source: str
+    ingested_at: str
+    lang: str
+    length: int
+    mentions: list[Mention] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    replay_of: str | None = None
+    extracted_at: str = ""
+
+    @classmethod
+    def _build(cls, kwargs: dict[str, Any]) -> "EnrichedArticle":
+        kwargs["mentions"] = [m if isinstance(m, Mention) else Mention(**_fields(Mention, m)) for m in kwargs.get("mentions", [])]
+        kwargs["figures"] = [f if isinstance(f, Figure) else Figure(**_fields(Figure, f)) for f in kwargs.get("figures", [])]
+        return cls(**kwargs)
+
+
+@dataclass
+class DeadLetter(Record):
+    """Something that could not be processed, with the stage and the reason (``articles.dlq``)."""
+
+    KIND: ClassVar[str] = "dead_letter"
+
+    id: str
+    stage: str  # producer | dedup | extract | sink
+    source: str
+    reason: str
+    payload_head: str = ""  # the first bytes of the input, for a human to look at
+    at: str = ""
+
+
+def _fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def kind_of(payload: bytes) -> str:
+    """The ``kind`` of a JSON record, or "" when it has none or is not JSON."""
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return ""
+    return data.get("kind", "") if isinstance(data, dict) else ""
