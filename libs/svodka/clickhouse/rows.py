@@ -1,0 +1,66 @@
+"""Records → ClickHouse rows. Pure functions; the column lists are the insert contract."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from svodka.records import DeadLetter, Duplicate, EnrichedArticle
+
+ARTICLE_COLUMNS = ["id", "source", "title", "published_at", "date_source", "lang", "ingested_at",
+                   "length", "mentions", "figures", "replay_of"]
+MENTION_COLUMNS = ["article_id", "ordinal", "published_at", "canonical_id", "canonical", "type", "text",
+                   "normal", "start", "stop", "sentence"]
+FIGURE_COLUMNS = ["article_id", "ordinal", "published_at", "unit", "modifier", "low", "high", "qualifier",
+                  "text", "sentence", "entities", "reported_by", "start", "stop"]
+DUPLICATE_COLUMNS = ["id", "dup_of", "similarity", "method", "source", "title", "published_at", "ingested_at"]
+DEAD_LETTER_COLUMNS = ["id", "stage", "source", "reason", "payload_head", "at"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_time(value: str | None, fallback: datetime | None = None) -> datetime:
+    """An ISO 8601 string as an aware UTC datetime; naive means UTC; bad or empty → fallback."""
+    if value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            return parsed.astimezone(timezone.utc)
+    return fallback if fallback is not None else EPOCH
+
+
+def article_time(a: EnrichedArticle) -> datetime:
+    """When the article was published, or else when it was ingested: every row gets a time."""
+    return parse_time(a.published_at, parse_time(a.ingested_at, datetime.now(timezone.utc)))
+
+
+def article_row(a: EnrichedArticle) -> list:
+    return [a.id, a.source, a.title, article_time(a), a.date_source, a.lang,
+            parse_time(a.ingested_at, datetime.now(timezone.utc)), a.length, len(a.mentions), len(a.figures),
+            a.replay_of or ""]
+
+
+def mention_rows(a: EnrichedArticle) -> list[list]:
+    when = article_time(a)
+    return [[a.id, i, when, m.canonical_id, m.canonical, m.type, m.text, m.normal, m.start, m.stop, m.sentence]
+            for i, m in enumerate(a.mentions)]
+
+
+def figure_rows(a: EnrichedArticle) -> list[list]:
+    when = article_time(a)
+    return [[a.id, i, when, f.unit, f.modifier, f.low, f.high, f.qualifier, f.text, f.sentence,
+             list(f.entities), f.reported_by, f.start, f.stop]
+            for i, f in enumerate(a.figures)]
+
+
+def duplicate_row(d: Duplicate) -> list:
+    ingested = parse_time(d.ingested_at, datetime.now(timezone.utc))
+    return [d.id, d.dup_of, float(d.similarity), d.method, d.source, d.title,
+            parse_time(d.published_at, ingested), ingested]
+
+
+def dead_letter_row(d: DeadLetter) -> list:
+    return [d.id, d.stage, d.source, d.reason, d.payload_head, parse_time(d.at, datetime.now(timezone.utc))]
