@@ -11,9 +11,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 SCHEMA_VERSION = 1
+
+
+def utc_now() -> str:
+    """Now, as the ISO 8601 UTC string every record uses for times."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 T = TypeVar("T", bound="Record")
 
@@ -176,7 +182,7 @@ class DeadLetter(Record):
     source: str
     reason: str
     payload_head: str = ""  # the first bytes of the input, for a human to look at
-    at: str = ""
+    at: str = field(default_factory=utc_now)
 
 
 def _fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,222 @@
+"""The local stack: the broker and the stream services as background processes.
+
+``svodka up`` starts what is not running yet (so it is idempotent), records the
+processes in ``<home>/run/stack.json`` and waits until each service answers on
+its web port; ``svodka down`` stops them (SIGTERM, then SIGKILL after a grace
+period) and the broker last, so that nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from svodka.config import PIPELINE_TOPICS, Settings
+from svodka.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
+from svodka.topics import consumer_lag, ensure_topics
+
+SERVICES = ("dedup", "extract", "sink")
+
+
+class StackError(RuntimeError):
+    """The stack could not be started or inspected; the message says why."""
+
+
+@dataclass
+class ServiceProc:
+    name: str  # e.g. extract-2
+    service: str  # dedup | extract | sink
+    pid: int
+    web_port: int
+    data_dir: str
+    log: str
+
+    @property
+    def alive(self) -> bool:
+        return pid_alive(self.pid)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+
+@dataclass
+class StackState:
+    kafka_port: int | None = None
+    services: list[ServiceProc] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, settings: Settings) -> "StackState":
+        path = settings.run_dir / "stack.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return cls()
+        return cls(kafka_port=data.get("kafka_port"),
+                   services=[ServiceProc(**s) for s in data.get("services", [])])
+
+    def save(self, settings: Settings) -> None:
+        settings.run_dir.mkdir(parents=True, exist_ok=True)
+        path = settings.run_dir / "stack.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"kafka_port": self.kafka_port,
+                                   "services": [asdict(s) for s in self.services]}, indent=2))
+        tmp.replace(path)
+
+    def live(self, service: str | None = None) -> list[ServiceProc]:
+        return [s for s in self.services if s.alive and (service is None or s.service == service)]
+
+
+def manages_broker(settings: Settings) -> bool:
+    """svodka runs the broker itself unless SVODKA_KAFKA_BOOTSTRAP points at another one."""
+    return settings.kafka_bootstrap in (f"127.0.0.1:{settings.kafka_port}", f"localhost:{settings.kafka_port}")
+
+
+def broker(settings: Settings) -> LocalKafka:
+    return LocalKafka(home=settings.home, port=settings.kafka_port, partitions=settings.partitions)
+
+
+def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say=print) -> StackState:
+    state = StackState.load(settings)
+    if manages_broker(settings):
+        kafka = broker(settings)
+        if not kafka.is_running():
+            say(f"starting Kafka on {settings.kafka_bootstrap} ...")
+        try:
+            kafka.start()
+        except LocalKafkaError as exc:
+            raise StackError(str(exc)) from None
+        state.kafka_port = settings.kafka_port
+    asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
+
+    state.services = [s for s in state.services if s.alive]
+    wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1}
+    started: list[ServiceProc] = []
+    for service, count in wanted.items():
+        running = [s for s in state.services if s.service == service]
+        for proc in running[count:]:  # scale down
+            _terminate(proc.pid, 15)
+            state.services.remove(proc)
+        for index in range(len(running) + 1, count + 1):
+            proc = _spawn(settings, service, index)
+            state.services.append(proc)
+            started.append(proc)
+    state.save(settings)
+    if started:
+        say("starting " + ", ".join(p.name for p in started) + " ...")
+    _wait_ready(state.services, timeout)
+    return state
+
+
+def _spawn(settings: Settings, service: str, index: int) -> ServiceProc:
+    name = f"{service}-{index}"
+    port = free_port()
+    data_dir = settings.home / "data" / name
+    log = settings.log_dir / f"{name}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SVODKA_WEB_PORT=str(port), SVODKA_DATA_DIR=str(data_dir.resolve()),
+               SVODKA_HOME=str(settings.home), SVODKA_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+               SVODKA_CLICKHOUSE_URL=settings.clickhouse_url, PYTHONUNBUFFERED="1")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"svodka_services.{service}", "worker", "-l", "warn",
+             "--web-port", str(port), "--web-host", "127.0.0.1"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    return ServiceProc(name=name, service=service, pid=proc.pid, web_port=port,
+                       data_dir=str(data_dir), log=str(log))
+
+
+def _wait_ready(services: list[ServiceProc], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending and time.monotonic() < deadline:
+        for proc in list(pending):
+            if not proc.alive:
+                tail = _tail(Path(proc.log))
+                raise StackError(f"{proc.name} exited during start-up; last lines of {proc.log}:\n{tail}")
+            if port_open(proc.web_port) and (proc.service != "sink" or _sink_open(proc)):
+                pending.remove(proc)
+        time.sleep(0.3)
+    if pending:
+        raise StackError("not ready in time: " + ", ".join(f"{p.name} (log: {p.log})" for p in pending))
+
+
+def _sink_open(proc: ServiceProc) -> bool:
+    health = http_json(f"{proc.url}/health/")
+    return bool(health and health.get("store_open"))
+
+
+def http_json(url: str, body: dict | None = None, timeout: float = 5.0) -> dict | None:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            return json.loads(exc.read())
+        except ValueError:
+            return {"error": f"HTTP {exc.code}"}
+    except (OSError, ValueError):
+        return None
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def down(settings: Settings, say=print) -> None:
+    state = StackState.load(settings)
+    live = state.live()
+    if live:
+        say("stopping " + ", ".join(p.name for p in live) + " ...")
+    for proc in live:  # SIGTERM all first: they shut down in parallel
+        try:
+            os.killpg(proc.pid, 15)
+        except ProcessLookupError:
+            pass
+    for proc in live:
+        _terminate(proc.pid, 20)
+    state.services = []
+    state.save(settings)
+    if manages_broker(settings):
+        kafka = broker(settings)
+        if kafka.is_running():
+            say("stopping Kafka ...")
+            kafka.stop()
+
+
+def status(settings: Settings) -> dict:
+    state = StackState.load(settings)
+    result: dict = {"kafka": {"bootstrap": settings.kafka_bootstrap, "up": False}, "services": [], "lag": [],
+                    "clickhouse": settings.clickhouse_url}
+    if manages_broker(settings):
+        kafka = broker(settings)
+        result["kafka"].update(managed=True, pid=kafka.pid(), up=kafka.is_running() and port_open(settings.kafka_port))
+    else:
+        host, _, port = settings.kafka_bootstrap.rpartition(":")
+        result["kafka"].update(managed=False, up=port_open(int(port), host or "127.0.0.1"))
+    for proc in state.services:
+        entry = {"name": proc.name, "pid": proc.pid, "up": proc.alive, "web": proc.url, "log": proc.log}
+        if proc.alive and proc.service == "sink":
+            entry["health"] = http_json(f"{proc.url}/health/", timeout=2)
+        result["services"].append(entry)
+    if result["kafka"]["up"]:
+        try:
+            rows = asyncio.run(asyncio.wait_for(consumer_lag(settings.kafka_bootstrap), 20))
+            result["lag"] = [dict(group=r.group, topic=r.topic, partition=r.partition, committed=r.committed,
+                                  end=r.end, lag=r.lag) for r in rows]
+        except Exception as exc:  # noqa: BLE001 - status must still print what it knows
+            result["lag_error"] = str(exc)
+    return result

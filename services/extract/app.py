@@ -1,0 +1,66 @@
+"""extract: articles.unique → articles.enriched (entities and figures), failures → articles.dlq.
+
+One agent, concurrency=1; scale by running more workers over the partitions.
+The natasha models load once per process, when the agent starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from svodka import logs
+from svodka.config import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
+from svodka.records import Article, DeadLetter, RecordError
+from svodka.streaming import make_app, raw_topic
+from svodka.text import sha256_hex
+
+settings = Settings.from_env()
+logs.setup(settings.log_level)
+log = logging.getLogger("svodka.extract")
+
+app = make_app("extract", settings)
+unique = raw_topic(app, TOPIC_UNIQUE)
+enriched = raw_topic(app, TOPIC_ENRICHED)
+dead_letters = raw_topic(app, TOPIC_DLQ)
+
+_extractor = None
+
+
+def extractor():
+    global _extractor
+    if _extractor is None:
+        from svodka.extract import Extractor  # heavy: natasha models
+
+        _extractor = Extractor()
+    return _extractor
+
+
+@app.task
+async def warm_up() -> None:
+    # Load the models before the first article so its latency is not 2 s.
+    await asyncio.get_running_loop().run_in_executor(None, extractor)
+
+
+@app.agent(unique, concurrency=1)
+async def extract(stream):
+    async for payload in stream:
+        try:
+            article = Article.from_json(payload)
+        except RecordError as exc:
+            await _dead_letter(sha256_hex(payload)[:20], "articles.unique", str(exc), payload)
+            continue
+        try:
+            result = extractor().extract(article)
+        except Exception as exc:  # one bad article must not block its partition
+            log.warning("extraction failed", extra={"fields": {"id": article.id, "error": repr(exc)}})
+            await _dead_letter(article.id, article.source, f"extraction failed: {type(exc).__name__}: {exc}",
+                               article.text.encode("utf-8", "replace"))
+            continue
+        await enriched.send(key=article.id.encode(), value=result.to_json())
+
+
+async def _dead_letter(id: str, source: str, reason: str, payload: bytes) -> None:
+    letter = DeadLetter(id=id, stage="extract", source=source, reason=reason[:2000],
+                        payload_head=payload[:200].decode("utf-8", "replace"))
+    await dead_letters.send(key=id.encode(), value=letter.to_json())
