@@ -13,12 +13,15 @@ reason instead of a deserialisation crash inside faust.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from pathlib import Path
 
 import faust
 
 from svodka.config import Settings
+from svodka.topics import ensure_topics
 
 
 def make_app(service: str, settings: Settings | None = None, **overrides) -> faust.App:
@@ -43,7 +46,6 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         producer_acks=-1,
         producer_compression_type="lz4",
         broker_commit_interval=1.0,
-        broker_request_timeout=30.0,
         stream_buffer_maxsize=1024,
         table_cleanup_interval=60.0,
         web_enabled=True,
@@ -52,7 +54,33 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
     return faust.App(f"svodka-{service}", **conf)
 
 
-def raw_topic(app: faust.App, *names: str, partitions: int | None = None) -> faust.TopicT:
+# Topic names each app uses, so ``run`` can create them before faust subscribes.
+_APP_TOPICS: dict[str, set[str]] = {}
+
+
+def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     """A topic of raw bytes keys and values (our records encode themselves)."""
+    _APP_TOPICS.setdefault(app.conf.id, set()).update(names)
     return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw",
-                     value_serializer="raw", partitions=partitions)
+                     value_serializer="raw", partitions=app.conf.topic_partitions)
+
+
+def table(app: faust.App, name: str, **kwargs) -> faust.TableT:
+    """A faust table whose changelog topic ``run`` also creates up front (co-partitioned)."""
+    _APP_TOPICS.setdefault(app.conf.id, set()).add(f"{app.conf.id}-{name}-changelog")
+    return app.Table(name, partitions=app.conf.topic_partitions, **kwargs)
+
+
+def run(app: faust.App) -> None:
+    """The service's command line (faust's, with ``worker`` and ``--help``).
+
+    Before a worker starts, the topics it reads and writes are created with the
+    configured partition count if they do not exist: faust subscribes to missing
+    topics silently and never reads them, and a worker started on its own
+    (docker-compose, k8s) should need no separate set-up step.
+    """
+    if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
+        settings = Settings.from_env()
+        asyncio.run(ensure_topics(settings.kafka_bootstrap, sorted(_APP_TOPICS.get(app.conf.id, ())),
+                                  app.conf.topic_partitions))
+    app.main()

@@ -1,6 +1,7 @@
 """``python -m svodka_services.dedup worker``: run a dedup worker (``--help`` for options)."""
 
+from svodka.streaming import run
 from svodka_services.dedup.app import app
 
 if __name__ == "__main__":
-    app.main()
+    run(app)

@@ -16,7 +16,7 @@ import logging
 from svodka import dedup, logs
 from svodka.config import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE, Settings
 from svodka.records import Article, DeadLetter, RecordError
-from svodka.streaming import make_app, raw_topic
+from svodka.streaming import make_app, raw_topic, table
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()
@@ -25,13 +25,12 @@ log = logging.getLogger("svodka.dedup")
 
 app = make_app("dedup", settings)
 raw = raw_topic(app, TOPIC_RAW)
-by_content = raw_topic(app, "svodka-dedup-by-content", partitions=settings.partitions)
+by_content = raw_topic(app, "svodka-dedup-by-content")
 unique = raw_topic(app, TOPIC_UNIQUE)
 duplicates = raw_topic(app, TOPIC_DUPLICATES)
 dead_letters = raw_topic(app, TOPIC_DLQ)
 
-first_seen = app.Table("first-seen", default=None, partitions=settings.partitions,
-                       key_serializer="raw", value_serializer="raw")
+first_seen = table(app, "first-seen", default=None, key_type=str, value_type=str)
 
 
 async def _dead_letter(payload: bytes, reason: str) -> None:
@@ -56,11 +55,12 @@ async def route(stream):
 async def decide(stream):
     async for key, payload in stream.items():
         article = Article.from_json(payload)
-        first = first_seen[key]
-        decision = dedup.decide_exact(article, first.decode() if first else None)
+        content_key = key.decode()
+        first = first_seen.get(content_key)
+        decision = dedup.decide_exact(article, first)
         if decision.unique:
             if first is None:
-                first_seen[key] = article.id.encode()
+                first_seen[content_key] = article.id
             await unique.send(key=article.id.encode(), value=payload)
         else:
             await duplicates.send(key=article.id.encode(), value=decision.duplicate.to_json())

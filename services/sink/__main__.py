@@ -1,6 +1,7 @@
 """``python -m svodka_services.sink worker``: run the ClickHouse sink (``--help`` for options)."""
 
+from svodka.streaming import run
 from svodka_services.sink.app import app
 
 if __name__ == "__main__":
-    app.main()
+    run(app)

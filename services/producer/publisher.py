@@ -1,0 +1,567 @@
+"""The producer: read inputs, publish articles to ``articles.raw`` and bad inputs to ``articles.dlq``.
+
+``ingest()`` is the one entry point (the ``svodka ingest`` CLI and
+``python -m svodka_services.producer`` both call it):
+
+1. check the arguments (usage errors raise ProducerError before anything else);
+2. connect an idempotent aiokafka producer (acks=all, lz4), retrying for at most
+   ``broker_timeout`` seconds, and create the two topics if they are missing;
+3. read every local input (sources.py) and URL (web.py); each bad input is
+   reported on stderr and sent to the dead-letter topic as a DeadLetter at once;
+4. publish the articles (each followed by its ``--loop`` copies), paced by
+   replay.Pacer, without awaiting each send: the send futures are gathered at the
+   end, so the run returns only when Kafka acknowledged every record. A record
+   Kafka did not acknowledge is a ProducerError (exit 2): nothing is lost silently.
+
+The Kafka key of every record is its id, so a replay lands on the original's partition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+
+from svodka import sources, topics
+from svodka.config import TOPIC_DLQ, TOPIC_RAW, Settings
+from svodka.dates import to_iso_ms
+from svodka.records import Article
+from svodka.replay import Pacer, copy_dict, replay_order, replay_time
+from svodka.sources import BadInput, Ignored
+from svodka.web import WebOptions, read_urls
+
+MAX_RECORD_BYTES = 1_000_000  # under the broker's message.max.bytes (1048588) even if lz4 cannot shrink it
+PREFIX = "svodka"
+
+
+class ProducerError(RuntimeError):
+    """A usage or broker error: the run did not (completely) happen. Exit code 2."""
+
+
+@dataclass
+class IngestOptions:
+    """What ``svodka ingest`` / ``python -m svodka_services.producer`` take on the command line."""
+
+    glob: str = "*"  # file names to read inside directories
+    rate: float | None = None  # articles per second
+    speedup: float | None = None  # replay in published_at order, gaps divided by this
+    max_gap: float | None = None  # with speedup: no single wait longer than this (s)
+    loop: int = 0  # extra copies of each article
+    max_bytes: int = sources.DEFAULT_MAX_BYTES  # inputs larger than this are dead-lettered
+    json_summary: bool = False  # print the summary as JSON on stdout
+    progress: bool | None = None  # progress line on stderr; None: when stderr is a terminal
+    report: bool = True  # bad inputs and the summary line on stderr
+    broker_timeout: float = 15.0  # seconds to reach the broker before giving up
+    http_timeout: float = 10.0  # seconds per HTTP attempt
+    http_retries: int = 2
+    http_backoff: float = 0.5
+    http_concurrency: int = 8
+    topic: str = TOPIC_RAW
+    dlq_topic: str = TOPIC_DLQ
+    create_topics: bool = True  # create missing topics with Settings.partitions
+    linger_ms: int = 10
+    max_batch_bytes: int = 1_000_000
+    stdin: BinaryIO | None = None  # default sys.stdin.buffer
+    stdout: TextIO | None = None  # default sys.stdout
+    stderr: TextIO | None = None  # default sys.stderr
+
+    def web_options(self) -> WebOptions:
+        return WebOptions(timeout=self.http_timeout, retries=self.http_retries, backoff=self.http_backoff,
+                          concurrency=self.http_concurrency, max_bytes=self.max_bytes)
+
+
+@dataclass
+class IngestSummary:
+    """What a run did. ``read`` counts articles read (before copies) plus bad inputs;
+    ``published`` the article records Kafka acknowledged (copies included); ``skipped``
+    the dead-lettered inputs by reason; ``ignored`` the files a directory walk passed
+    over, by reason; ``bytes`` the size of the published article records."""
+
+    read: int = 0
+    published: int = 0
+    dead_lettered: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    ignored: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+    seconds: float = 0.0
+    articles_per_s: float = 0.0
+    ids: list[str] = field(default_factory=list)
+    dead_letter_ids: list[str] = field(default_factory=list)
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mb_per_s"] = round(self.mb_per_s, 3)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def line(self) -> str:
+        parts = [f"read {self.read}", f"published {self.published}"]
+        if self.dead_lettered or self.skipped:
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()))
+            parts.append(f"dead-lettered {self.dead_lettered} ({reasons})")
+        if self.ignored:
+            parts.append(f"ignored {sum(self.ignored.values())} files ("
+                         + ", ".join(f"{k} {v}" for k, v in sorted(self.ignored.items())) + ")")
+        parts.append(f"{self.bytes / 1e6:.2f} MB in {self.seconds:.2f} s")
+        parts.append(f"{self.articles_per_s:.0f} articles/s")
+        return "ingest: " + ", ".join(parts)
+
+
+def exit_code(summary: IngestSummary) -> int:
+    """0 when every input was published, 1 when some were dead-lettered (2 is a ProducerError)."""
+    return 1 if summary.dead_lettered else 0
+
+
+# -- command-line flags -----------------------------------------------------------------
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(value: str) -> int:
+    """``1048576``, ``512k``, ``1M``, ``1MiB``, ``2MB`` → bytes (k/M/G are powers of 1024)."""
+    match = _SIZE.match(value)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {value!r} (e.g. 1048576, 512k, 1M)")
+    number, unit = float(match.group(1)), match.group(2).lower()
+    size = int(number * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[unit])
+    if size <= 0:
+        raise argparse.ArgumentTypeError("the size must be positive")
+    return size
+
+
+def _positive(kind: type):
+    def convert(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+        return number
+    convert.__name__ = kind.__name__
+    return convert
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return number
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ingest flags (and the ``inputs`` positional) to ``parser``; see ``options_from_args``."""
+    d = IngestOptions()
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="files, directories (recursive), - for stdin, http(s):// URLs of pages or RSS/Atom feeds")
+    parser.add_argument("--glob", default=d.glob, metavar="PATTERN",
+                        help="file names to read inside directories (default: * with the known extensions "
+                             ".txt .json .jsonl .html .htm and none; a pattern with / matches the relative path)")
+    pacing = parser.add_argument_group("replay pacing (default: as fast as the broker takes it)")
+    pacing.add_argument("--rate", type=_positive(float), metavar="N", help="publish N articles per second")
+    pacing.add_argument("--speedup", type=_positive(float), metavar="X",
+                        help="publish in published_at order, waiting the gap between dates divided by X "
+                             "(undated articles last)")
+    pacing.add_argument("--max-gap", type=float, metavar="SECONDS", dest="max_gap",
+                        help="with --speedup: wait at most this long between two articles")
+    pacing.add_argument("--loop", type=_non_negative_int, default=0, metavar="N",
+                        help="also publish N copies of each article (ids ID-1..ID-N, replay_of=ID)")
+    parser.add_argument("--max-bytes", type=parse_size, default=d.max_bytes, metavar="SIZE", dest="max_bytes",
+                        help="dead-letter inputs larger than this (default 1M)")
+    parser.add_argument("--json", action="store_true", dest="json_summary",
+                        help="print a machine-readable summary on stdout")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", action="store_true", default=None, dest="progress",
+                          help="show a progress line on stderr (default: when stderr is a terminal)")
+    progress.add_argument("--no-progress", action="store_false", dest="progress", help="no progress line")
+    parser.add_argument("--broker-timeout", type=_positive(float), default=d.broker_timeout, metavar="SECONDS",
+                        dest="broker_timeout", help="give up reaching Kafka after this long (default 15)")
+    web = parser.add_argument_group("URLs")
+    web.add_argument("--http-timeout", type=_positive(float), default=d.http_timeout, metavar="SECONDS",
+                     dest="http_timeout", help="per attempt, connect to last byte (default 10)")
+    web.add_argument("--http-retries", type=_non_negative_int, default=d.http_retries, metavar="N",
+                     dest="http_retries", help="retries after connection errors, timeouts, 5xx, 429 (default 2)")
+    web.add_argument("--http-concurrency", type=_positive(int), default=d.http_concurrency, metavar="N",
+                     dest="http_concurrency", help="requests in flight at once (default 8)")
+    parser.add_argument("--topic", default=d.topic, help=f"articles topic (default {d.topic})")
+    parser.add_argument("--dlq-topic", default=d.dlq_topic, dest="dlq_topic",
+                        help=f"dead-letter topic (default {d.dlq_topic})")
+    return parser
+
+
+def options_from_args(args: argparse.Namespace) -> IngestOptions:
+    """IngestOptions from a namespace parsed with ``add_ingest_arguments``' flags."""
+    names = {f for f in IngestOptions.__dataclass_fields__}
+    return IngestOptions(**{k: v for k, v in vars(args).items() if k in names})
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+class _Output:
+    def __init__(self, options: IngestOptions):
+        self.out = options.stdout or sys.stdout
+        self.err = options.stderr or sys.stderr
+        self.report = options.report
+        progress = options.progress
+        if progress is None:
+            progress = bool(getattr(self.err, "isatty", lambda: False)())
+        self.progress = progress
+        self._last = 0.0
+        self._shown = False
+
+    def bad(self, bad: BadInput) -> None:
+        if self.report:
+            self._clear()
+            print(f"{PREFIX}: dead-lettered {bad.source}: {bad.message}", file=self.err, flush=True)
+
+    def warn(self, message: str) -> None:
+        if self.report:
+            self._clear()
+            print(f"{PREFIX}: {message}", file=self.err, flush=True)
+
+    def tick(self, done: int, total: int, started: float, force: bool = False) -> None:
+        if not self.progress:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.2:
+            return
+        self._last = now
+        elapsed = max(now - started, 1e-9)
+        self.err.write(f"\r{PREFIX}: {done}/{total} articles  {done / elapsed:.0f}/s ")
+        self.err.flush()
+        self._shown = True
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.err.write("\r\033[K")
+            self._shown = False
+
+    def done(self, summary: IngestSummary, json_summary: bool) -> None:
+        if self._shown:
+            self.err.write("\n")
+            self._shown = False
+        if self.report:
+            print(summary.line(), file=self.err, flush=True)
+        if json_summary:
+            print(summary.to_json(), file=self.out, flush=True)
+
+
+# -- Kafka ------------------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if not text:
+        return name
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+@contextmanager
+def _quiet_aiokafka() -> Iterator[None]:
+    """aiokafka logs every failed connection attempt at ERROR; our own message says it
+    once and clearly. Only when nobody configured logging for it."""
+    logger = logging.getLogger("aiokafka")
+    touched = logger.level == logging.NOTSET and not logging.getLogger().handlers
+    if touched:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        if touched:
+            logger.setLevel(logging.NOTSET)
+
+
+async def _connect(bootstrap: str, options: IngestOptions) -> AIOKafkaProducer:
+    """A started producer, or ProducerError after ``broker_timeout`` seconds of trying."""
+    deadline = time.monotonic() + options.broker_timeout
+    last: BaseException | None = None
+    while True:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id="svodka-producer",
+            enable_idempotence=True,
+            acks="all",
+            compression_type="lz4",
+            linger_ms=options.linger_ms,
+            max_batch_size=options.max_batch_bytes,
+            max_request_size=MAX_RECORD_BYTES,
+            request_timeout_ms=int(max(options.broker_timeout, 10.0) * 1000),
+            retry_backoff_ms=200,
+        )
+        remaining = deadline - time.monotonic()
+        try:
+            await asyncio.wait_for(producer.start(), timeout=max(remaining, 0.1))
+            return producer
+        except (KafkaError, OSError, asyncio.TimeoutError, ValueError) as exc:
+            last = exc
+        try:
+            await asyncio.wait_for(producer.stop(), timeout=5)
+        except Exception:  # noqa: BLE001 - a producer that never started may not stop cleanly
+            pass
+        if time.monotonic() + 0.5 >= deadline:
+            raise ProducerError(f"cannot reach Kafka at {bootstrap}: {_describe(last)} "
+                                f"(gave up after {options.broker_timeout:g} s)")
+        await asyncio.sleep(0.5)
+
+
+class _Publisher:
+    """Sends records without waiting for each; ``drain`` waits for all the acknowledgements."""
+
+    def __init__(self, producer: AIOKafkaProducer, options: IngestOptions, summary: IngestSummary,
+                 output: _Output, bootstrap: str):
+        self.producer = producer
+        self.options = options
+        self.summary = summary
+        self.output = output
+        self.bootstrap = bootstrap
+        self.articles: list[tuple[asyncio.Future, str, int]] = []
+        self.letters: list[tuple[asyncio.Future, str, str]] = []
+        self.acked = 0
+        self.too_large: set[str] = set()
+
+    def _acked(self, future: asyncio.Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self.acked += 1
+
+    async def _send(self, topic: str, key: str, value: bytes) -> asyncio.Future:
+        try:
+            return await self.producer.send(topic, value, key=key.encode("utf-8"))
+        except MessageSizeTooLargeError:
+            raise
+        except KafkaError as exc:
+            raise ProducerError(f"cannot publish to Kafka at {self.bootstrap} (topic {topic}): {_describe(exc)}") \
+                from exc
+
+    async def dead_letter(self, bad: BadInput) -> None:
+        self.output.bad(bad)
+        letter = bad.dead_letter(at=to_iso_ms(sources.now_utc()))
+        future = await self._send(self.options.dlq_topic, letter.id, letter.to_json())
+        self.letters.append((future, letter.id, bad.reason))
+
+    async def article(self, data: dict[str, Any], article: Article) -> None:
+        if article.id in self.too_large:
+            return  # the original was too large; its copies are too
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            future = await self._send(self.options.topic, data["id"], value)
+        except MessageSizeTooLargeError:
+            self.too_large.add(article.id)
+            await self.dead_letter(BadInput(article.source, sources.TOO_LARGE,
+                                            f"the record is {len(value)} bytes, over Kafka's message limit "
+                                            f"of {MAX_RECORD_BYTES}", article.text[:200].encode("utf-8")))
+            return
+        future.add_done_callback(self._acked)
+        self.articles.append((future, data["id"], len(value)))
+
+    async def drain(self) -> None:
+        """Wait until Kafka acknowledged every record sent; count them into the summary."""
+        pending = [f for f, _, _ in self.articles] + [f for f, _, _ in self.letters]
+        limit = max(self.options.broker_timeout, 10.0) * 3 + 30
+        try:
+            await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout=limit)
+        except asyncio.TimeoutError:
+            pass
+        failures: list[BaseException] = []
+        for future, record_id, size in self.articles:
+            error = _outcome(future)
+            if error is None:
+                self.summary.published += 1
+                self.summary.bytes += size
+                self.summary.ids.append(record_id)
+            else:
+                failures.append(error)
+        for future, record_id, reason in self.letters:
+            error = _outcome(future)
+            if error is None:
+                self.summary.dead_lettered += 1
+                self.summary.dead_letter_ids.append(record_id)
+                self.summary.skipped[reason] = self.summary.skipped.get(reason, 0) + 1
+            else:
+                failures.append(error)
+        if failures:
+            total = len(self.articles) + len(self.letters)
+            raise ProducerError(f"Kafka at {self.bootstrap} did not acknowledge {len(failures)} of {total} records "
+                                f"({_describe(failures[0])}); they are not published, run again")
+
+
+def _outcome(future: asyncio.Future) -> BaseException | None:
+    if not future.done():
+        return asyncio.TimeoutError("no acknowledgement in time")
+    if future.cancelled():
+        return asyncio.CancelledError("cancelled")
+    return future.exception()
+
+
+# -- ingest -------------------------------------------------------------------------------------
+
+
+def _check(paths: list[str], options: IngestOptions) -> None:
+    if not paths:
+        raise ProducerError("nothing to ingest: give files, directories, - (stdin) or http(s):// URLs")
+    if paths.count(sources.STDIN) > 1:
+        raise ProducerError("- (stdin) can be given only once")
+    for path in paths:
+        if path == sources.STDIN or sources.is_url(path):
+            continue
+        if "://" in path:
+            raise ProducerError(f"unsupported URL scheme: {path} (only http:// and https://)")
+        if not Path(path).exists():
+            raise ProducerError(f"no such file or directory: {path}")
+    if options.rate is not None and options.rate <= 0:
+        raise ProducerError("--rate must be > 0")
+    if options.speedup is not None and options.speedup <= 0:
+        raise ProducerError("--speedup must be > 0")
+    if options.max_gap is not None and options.max_gap < 0:
+        raise ProducerError("--max-gap must be >= 0")
+    if options.loop < 0:
+        raise ProducerError("--loop must be >= 0")
+    if options.max_bytes <= 0:
+        raise ProducerError("--max-bytes must be > 0")
+    if options.broker_timeout <= 0:
+        raise ProducerError("--broker-timeout must be > 0")
+    if not options.glob:
+        raise ProducerError("--glob must not be empty")
+
+
+async def ingest(paths: list[str], options: IngestOptions | None = None,
+                 settings: Settings | None = None) -> IngestSummary:
+    """Publish every input's articles to ``options.topic`` and bad inputs to ``options.dlq_topic``.
+
+    Returns when Kafka has acknowledged every record. Raises ProducerError on usage
+    errors and when Kafka cannot be reached or does not acknowledge a record.
+    """
+    options = options or IngestOptions()
+    settings = settings or Settings.from_env()
+    _check(paths, options)
+    bootstrap = settings.kafka_bootstrap
+    output = _Output(options)
+    summary = IngestSummary()
+    started = time.monotonic()
+    with _quiet_aiokafka():
+        producer = await _connect(bootstrap, options)
+        try:
+            if options.create_topics:
+                try:
+                    await asyncio.wait_for(
+                        topics.ensure_topics(bootstrap, [options.topic, options.dlq_topic], settings.partitions),
+                        timeout=options.broker_timeout)
+                except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                    raise ProducerError(f"cannot create the topics {options.topic}, {options.dlq_topic} "
+                                        f"on Kafka at {bootstrap}: {_describe(exc)}") from exc
+            publisher = _Publisher(producer, options, summary, output, bootstrap)
+            originals = await _read_all(paths, options, summary, publisher)
+            if not originals and not publisher.letters:
+                raise ProducerError("nothing to ingest: no input matched"
+                                    + (f" --glob {options.glob!r}" if options.glob != "*" else "")
+                                    + (f" ({sum(summary.ignored.values())} files ignored: "
+                                       + ", ".join(f"{k} {v}" for k, v in sorted(summary.ignored.items())) + ")"
+                                       if summary.ignored else ""))
+            await _publish(originals, options, publisher, output)
+            await publisher.drain()
+        finally:
+            try:
+                await asyncio.wait_for(producer.stop(), timeout=max(options.broker_timeout, 10.0))
+            except Exception:  # noqa: BLE001 - the records are already acknowledged or reported
+                pass
+    summary.seconds = time.monotonic() - started
+    summary.articles_per_s = summary.published / summary.seconds if summary.seconds > 0 else 0.0
+    output.done(summary, options.json_summary)
+    return summary
+
+
+async def _read_all(paths: list[str], options: IngestOptions, summary: IngestSummary,
+                    publisher: _Publisher) -> list[Article]:
+    """Every input's articles; bad inputs go to the dead-letter topic on the way."""
+    originals: list[Article] = []
+
+    async def take(item: Article | BadInput | Ignored) -> None:
+        if isinstance(item, Ignored):
+            summary.ignored[item.reason] = summary.ignored.get(item.reason, 0) + 1
+            return
+        summary.read += 1
+        if isinstance(item, BadInput):
+            await publisher.dead_letter(item)
+        else:
+            originals.append(item)
+
+    urls = [p for p in paths if sources.is_url(p)]
+    url_task = asyncio.ensure_future(read_urls(urls, options.web_options())) if urls else None
+    try:
+        for item in sources.read_inputs(paths, glob=options.glob, max_bytes=options.max_bytes, stdin=options.stdin):
+            await take(item)
+            await asyncio.sleep(0)  # let the URL fetches and the Kafka sender run
+        if url_task is not None:
+            for results in await url_task:
+                for item in results:
+                    await take(item)
+    finally:
+        if url_task is not None and not url_task.done():
+            url_task.cancel()
+    return originals
+
+
+async def _publish(originals: list[Article], options: IngestOptions, publisher: _Publisher,
+                   output: _Output) -> None:
+    if options.speedup is not None:
+        originals = replay_order(originals)
+    pacer = Pacer(rate=options.rate, speedup=options.speedup, max_gap=options.max_gap)
+    total = len(originals) * (options.loop + 1)
+    start = time.monotonic()
+    for article in originals:
+        base = article.to_dict()
+        when = replay_time(article) if pacer.paced else None
+        for k in range(options.loop + 1):
+            if pacer.paced:
+                delay = start + pacer.due(when) - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await publisher.article(base if k == 0 else copy_dict(base, k), article)
+            output.tick(publisher.acked, total, start)
+    output.tick(publisher.acked, total, start, force=True)
+
+
+def run(paths: list[str], options: IngestOptions, settings: Settings) -> int:
+    """Run ``ingest`` to completion and return the exit code; errors are printed on stderr."""
+    err = options.stderr or sys.stderr
+    try:
+        summary = asyncio.run(ingest(paths, options, settings))
+    except ProducerError as exc:
+        print(f"{PREFIX}: error: {exc}", file=err, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PREFIX}: interrupted; records sent before the interrupt may or may not be published",
+              file=err, flush=True)
+        return 130
+    return exit_code(summary)
+
+
+__all__ = ["IngestOptions", "IngestSummary", "ProducerError", "add_ingest_arguments", "exit_code", "ingest",
+           "options_from_args", "parse_size", "run"]
