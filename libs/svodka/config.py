@@ -36,6 +36,7 @@ class Settings:
     query_timeout_s: float = 30.0
     dedup_window_days: int = 30
     log_level: str = "warn"
+    manage_kafka: bool = True  # svodka up/down run the local broker (off when a bootstrap is given)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -53,6 +54,7 @@ class Settings:
             query_timeout_s=float(_env("SVODKA_QUERY_TIMEOUT", "30")),
             dedup_window_days=int(_env("SVODKA_DEDUP_WINDOW_DAYS", "30")),
             log_level=_env("SVODKA_LOG_LEVEL", "warn"),
+            manage_kafka=not os.environ.get("SVODKA_KAFKA_BOOTSTRAP", "").strip(),
         )
 
     def with_(self, **changes) -> "Settings":

@@ -76,7 +76,7 @@ class StackState:
 
 def manages_broker(settings: Settings) -> bool:
     """svodka runs the broker itself unless SVODKA_KAFKA_BOOTSTRAP points at another one."""
-    return settings.kafka_bootstrap in (f"127.0.0.1:{settings.kafka_port}", f"localhost:{settings.kafka_port}")
+    return settings.manage_kafka
 
 
 def broker(settings: Settings) -> LocalKafka:
@@ -124,7 +124,9 @@ def _spawn(settings: Settings, service: str, index: int) -> ServiceProc:
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, SVODKA_WEB_PORT=str(port), SVODKA_DATA_DIR=str(data_dir.resolve()),
                SVODKA_HOME=str(settings.home), SVODKA_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-               SVODKA_CLICKHOUSE_URL=settings.clickhouse_url, PYTHONUNBUFFERED="1")
+               SVODKA_CLICKHOUSE_URL=settings.clickhouse_url, SVODKA_PARTITIONS=str(settings.partitions),
+               SVODKA_SINK_BATCH_SIZE=str(settings.sink_batch_size),
+               SVODKA_SINK_BATCH_SECONDS=str(settings.sink_batch_seconds), PYTHONUNBUFFERED="1")
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"svodka_services.{service}", "worker", "-l", "warn",

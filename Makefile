@@ -1,0 +1,55 @@
+# svodka — the two Quick start commands are `make demo` and `make test`.
+# Everything they need (virtual environment, Python deps, Kafka jars, the broker)
+# is installed and started by these targets on a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
+JARS   := .svodka/kafka/libs/.pom-sha256
+
+.PHONY: install kafka-jars demo test test-unit test-integration bench up down clean help
+
+help:
+	@echo "make demo   run the whole pipeline on seeds/ and print a summary from ClickHouse"
+	@echo "make test   run the test suite (starts a real Kafka broker and chDB stores in temp dirs)"
+	@echo "make bench  run the benchmarks and print the ratios"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "svodka: $(PYTHON) not found: install Python >= 3.11"; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+$(JARS): deploy/local/kafka/pom.xml | $(STAMP)
+	$(BIN)/python -c "from pathlib import Path; from svodka.localkafka import LocalKafka; LocalKafka(Path('.svodka')).ensure_jars()"
+
+kafka-jars: $(JARS)
+
+# The demo stops the stack on exit, success or failure, so nothing is left running.
+demo: install kafka-jars
+	@set -e; trap '$(BIN)/svodka down -q' EXIT; \
+	$(BIN)/svodka up; \
+	$(BIN)/svodka ingest seeds/ --wait; \
+	$(BIN)/svodka report summary
+
+test: install kafka-jars
+	$(BIN)/python -m pytest -q
+
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit
+
+bench: install kafka-jars
+	$(BIN)/python bench/run.py
+
+up: install kafka-jars
+	$(BIN)/svodka up
+
+down:
+	@test -x $(BIN)/svodka && $(BIN)/svodka down || true
+
+clean: down
+	rm -rf .svodka/data .svodka/clickhouse .svodka/kafka/data-* .svodka/run .svodka/logs
