@@ -45,7 +45,9 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_compression_type="lz4",
-        broker_commit_interval=1.0,
+        # How often consumed offsets are committed; tests raise it to kill a worker
+        # between its writes and its commit.
+        broker_commit_interval=float(os.environ.get("SVODKA_COMMIT_INTERVAL") or 1.0),
         stream_buffer_maxsize=1024,
         table_cleanup_interval=60.0,
         web_enabled=True,
