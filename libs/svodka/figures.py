@@ -204,14 +204,15 @@ _AGO_AFTER = re.compile(
     re.I,
 )
 
+# Words that number a thing rather than count it. Only forms that put the
+# number right after them as a label: «в доме 5 этажей» is a count, so «доме»
+# is not here, while «дом 5» and «д. 5» are addresses.
 _REFERENCE_BEFORE = re.compile(
     r"(?<![\w])(?:стать(?:я|и|е|ю|ей)|ст\.|стр\.|с\.|страниц(?:а|ы|е|у)|№|#|номер(?:а|е|у|ом)?|"
-    r"пункт(?:а|е|у|ом)?|п\.|пп\.|част(?:ь|и|ью)|ч\.|глав(?:а|ы|е|у)|гл\.|том(?:а|е)?|т\.|"
-    r"раздел(?:а|е)?|параграф(?:а|е)?|§|рейс(?:а|е|ом)?|дом(?:а|е)?|д\.|кв\.|корпус(?:а|е)?|"
-    r"ул\.|школ(?:а|ы|е|у)|лице(?:й|я|е)|маршрут(?:а|е)?|верси(?:я|и|ю)|резолюци(?:я|и|ю)|"
-    r"приказ(?:а|е)?|указ(?:а|е)?|постановлени(?:е|я)|протокол(?:а|е)?|сезон(?:а|е)?|"
-    r"трасс(?:а|ы|е|у)|шоссе|палат(?:а|ы|е|у)|кабинет(?:а|е)?|квартир(?:а|ы|е|у)|"
-    r"тип(?:а|е)?|модел(?:ь|и)|серии|серия|блок(?:а|е)?|энергоблок(?:а|е)?)"
+    r"пункт(?:а|е|у|ом)?|п\.|пп\.|част(?:ь|и|ью)|ч\.|глава|гл\.|том|т\.|"
+    r"раздел(?:а|е)?|параграф(?:а|е)?|§|рейс(?:а|е|ом)?|дом|д\.|кв\.|корпус|ул\.|"
+    r"маршрут|верси(?:я|и|ю)|резолюци(?:я|и|ю)|приказ(?:а|е)?|указ(?:а|е)?|постановлени(?:е|я)|"
+    r"протокол(?:а|е)?|энергоблок(?:а|е)?)"
     r"[ \u00a0]*$",
     re.I,
 )
@@ -258,7 +259,7 @@ _ORIGIN_ADJ = set(
     латиноамериканский канадский мексиканский британский английский шотландский ирландский
     французский немецкий германский итальянский испанский португальский голландский
     нидерландский бельгийский швейцарский австрийский польский чешский словацкий венгерский
-    румынский молдавский молдавский болгарский сербский хорватский словенский боснийский
+    румынский молдавский болгарский сербский хорватский словенский боснийский
     черногорский македонский албанский греческий кипрский турецкий грузинский армянский
     азербайджанский казахстанский казахский узбекский киргизский кыргызский таджикский
     туркменский монгольский китайский тайваньский японский корейский вьетнамский тайский
@@ -273,12 +274,11 @@ _ORIGIN_ADJ = set(
     московский киевский пекинский вашингтонский пхеньянский сеульский токийский лондонский
     парижский берлинский минский крымский донбасский донецкий луганский харьковский
     херсонский запорожский одесский курский белгородский брянский кремлевский
-    столичный региональный федеральный государственный частный
+    столичный региональный федеральный частный
     """.split()
 )
-# state/private/regional say whose, not what: «государственных компаний» is
-# borderline, but «федеральных/региональных/частных» are almost always "whose".
-_ORIGIN_ADJ -= {"государственный"}
+# «федеральных/региональных/частных» say whose, not what kind; «государственный»
+# is left in the unit («государственный служащий» is a kind of person).
 # look like «<place>-ский» to the stem check below but name a kind of thing
 _NOT_ORIGIN_ADJ = {"морской", "сельский", "партизанский", "гражданский", "банковский", "полицейский", "славянский"}
 _GEO_PREFIX = re.compile(r"^(?:северо|южно|восточно|западно|центрально|юго|северо-западно|юго-восточно)-?")
@@ -288,7 +288,7 @@ _EVALUATIVE_ADJ = set(
     прежний будущий возможный потенциальный очередной реальный целый полный крупный большой
     небольшой малый мелкий неопознанный подобный настоящий фактический предполагаемый
     вероятный опытный элитный современный старый примерный ближайший последний остальной
-    оставшийся лишний отдельный конкретный так называемый сам общий свежий
+    оставшийся лишний отдельный конкретный называемый сам общий свежий
     """.split()
 )
 
@@ -543,7 +543,7 @@ def _adj_lemma(word: str) -> str:
     return _yo(p.normal_form)
 
 
-def _unit_phrase(text: str, pos: int, limit: int, count: float | None = None) -> tuple[str, str, int]:
+def _unit_phrase(text: str, pos: int, limit: int, count: float | None = None) -> tuple[str | None, str, int]:
     """(unit, modifier, end) of the counted object starting at ``pos``; unit "" if none.
 
     With ``count`` (a number written without a multiplier), a head noun whose
@@ -564,7 +564,7 @@ def _unit_phrase(text: str, pos: int, limit: int, count: float | None = None) ->
         if not mt:
             break
         pre = mt.group("pre")
-        if first and not pre.strip() and not pre:
+        if first and not pre:
             break  # glued to the number («5G»)
         w = mt.group("w")
         if not w[0].islower():
@@ -607,7 +607,7 @@ def _unit_phrase(text: str, pos: int, limit: int, count: float | None = None) ->
         head = (w, end, "adj")
     hw, hend, kind = head
     if count is not None and not _agrees(count, hw, kind):
-        return None, "", pos  # type: ignore[return-value]
+        return None, "", pos
     if kind == "noun":
         idx = _noun_parse_index(hw)
         hp = _parses(hw)[idx]
@@ -678,7 +678,8 @@ def _qualifier_before(text: str, start: int, floor: int) -> tuple[str, int, str]
     return qual, m.start("q"), words
 
 
-def _clause_start(text: str, pos: int, floor: int, breaks: re.Pattern = None) -> int:
+def _clause_start(text: str, pos: int, floor: int, breaks: re.Pattern | None = None) -> int:
+    """Start of the clause holding ``pos`` (after the last break at or after ``floor``)."""
     last = floor
     for m in (breaks or _CLAUSE_BREAK).finditer(text, floor, pos):
         last = m.end()
@@ -720,15 +721,16 @@ def _is_latin_or_caps(w: str) -> bool:
     return bool(re.match(r"[A-Za-z]", w)) or (len(w) > 1 and w.isupper())
 
 
-def _pos_set(w: str) -> set[str]:
-    return {str(p.tag.POS) for p in _parses(w.lower())}
-
-
 _PRONOUN = "\x00pronoun"
 
 
-def _nomn_np(tokens: list[tuple[str, int, int]], sentence_start: int, any_case: bool = False) -> str:
+def _nomn_np(tokens: list[tuple[str, int, int]], sentence_start: int, any_case: bool = False) -> tuple[str, list[int]]:
     """The first (nominative, unless ``any_case``) noun phrase in the tokens, normalized; "" if none.
+
+    Also returns the anchors: character offsets where the phrase, a name in
+    apposition inside it, or a coordinated phrase begins. A mention starting
+    at an anchor *is* the reporter; one elsewhere in the phrase is only a
+    complement («спецслужб Южной Кореи» is not «Южная Корея»).
 
     Prepositional phrases are skipped («на прошлой неделе Белый дом» → «Белый
     дом»), as is a Latin name standing after an oblique noun («в интервью
@@ -753,7 +755,7 @@ def _nomn_np(tokens: list[tuple[str, int, int]], sentence_start: int, any_case: 
         top = ps[0].tag.POS if ps else None
         if top == "NPRO":
             if not in_pp and not any_case and _case(ps[0]) == "nomn":
-                return _PRONOUN  # «он заявил»
+                return _PRONOUN, []  # «он заявил»
             i += 1
             continue
         if top == "PREP":
@@ -767,7 +769,7 @@ def _nomn_np(tokens: list[tuple[str, int, int]], sentence_start: int, any_case: 
             if in_pp or after_oblique:
                 i += 1
                 continue
-            return _collect_names(tokens, i)
+            return _collect_names(tokens, i), [tokens[i][1]]
         nomn = any_case or any(_case(p) == "nomn" and p.tag.POS in ("NOUN", "ADJF", "PRTF") for p in ps)
         if in_pp or not nomn:
             if any(p.tag.POS == "NOUN" for p in ps):
@@ -775,19 +777,21 @@ def _nomn_np(tokens: list[tuple[str, int, int]], sentence_start: int, any_case: 
                 after_oblique = True
             i += 1
             continue
-        phrase, j = _normalize_np(tokens, i, sentence_start)
+        phrase, j, names_at = _normalize_np(tokens, i, sentence_start)
         if not phrase:
             i += 1
             continue
+        anchors = [tokens[i][1]] + ([names_at] if names_at is not None else [])
         # «Украина и Южная Корея оценивают»
         if j + 1 < n and tokens[j][0].lower() == "и" and not any_case:
             nxt = tokens[j + 1][0]
             if nxt[0].isupper() and any(_case(p) == "nomn" for p in _parses(nxt.lower())):
-                other, _ = _normalize_np(tokens, j + 1, sentence_start)
+                other, _, other_names = _normalize_np(tokens, j + 1, sentence_start)
                 if other:
                     phrase = f"{phrase} и {other}"
-        return phrase
-    return ""
+                    anchors.append(tokens[j + 1][1])
+        return phrase, anchors
+    return "", []
 
 
 def _collect_names(tokens: list[tuple[str, int, int]], i: int) -> str:
@@ -826,10 +830,11 @@ def _is_person(w: str) -> bool:
     return w[:1].isupper() and any(_PERSON & p.tag.grammemes for p in _parses(w.lower())[:2])
 
 
-def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: int) -> tuple[str, int]:
+def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: int) -> tuple[str, int, int | None]:
     """Adjectives + head noun (to the nominative, number kept) + genitive tail, or the name in it.
 
-    Returns the phrase ("" if there is no noun) and the index after it.
+    Returns the phrase ("" if there is no noun), the index after it, and the
+    offset where a name in apposition starts (None if there is none).
     """
     n = len(tokens)
     adjs: list[tuple[str, int]] = []
@@ -853,13 +858,14 @@ def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: in
             head = (w, j, nouns[0])
         break
     if head is None:
-        return "", i
+        return "", i, None
     hw, hj, hp = head
     number = "plur" if hp.tag.number == "plur" and "Pltm" not in hp.tag else "sing"
     hcase = _case(hp)
     k = hj + 1
     tail: list[str] = []
     names: list[str] = []
+    names_at: int | None = None
     while k < n and len(tail) < 5:
         w = tokens[k][0]
         if not w[0].isalpha() or len(w) < 2:
@@ -869,6 +875,8 @@ def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: in
             break
         if _is_name_like(w) and (not tail or _is_person(w)):
             # «агентство Ренхап», «главы украинской разведки Кирилла Буданова»
+            if not names:
+                names_at = tokens[k][1]
             names.append(w)
             k += 1
             continue
@@ -883,8 +891,8 @@ def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: in
     if names:
         people = [x for x in names if any(_PERSON & p.tag.grammemes for p in _parses(x.lower())[:2])]
         if people and len(people) == len(names):
-            return " ".join(_restyle(_name_nomn(x), x) for x in names), k
-        return " ".join(names), k
+            return " ".join(_restyle(_name_nomn(x), x) for x in names), k, names_at
+        return " ".join(names), k, names_at
     if hp.tag.gender in ("masc", "femn", "neut") and number == "sing":
         agree = frozenset({hp.tag.gender, "sing", "nomn"})
     else:
@@ -897,7 +905,7 @@ def _normalize_np(tokens: list[tuple[str, int, int]], i: int, sentence_start: in
     hform = _inflect(hw.lower(), hidx, frozenset({number, "nomn"})) or hp.normal_form
     out.append(_style(_yo(hform), hw, tokens[hj][1] == sentence_start))
     out.extend(tail)
-    return " ".join(out), k
+    return " ".join(out), k, None
 
 
 def _style(form: str, original: str, at_sentence_start: bool) -> str:
@@ -917,15 +925,26 @@ def _name_nomn(w: str) -> str:
     return w
 
 
-def _mention_in(mentions: Sequence[Any], start: int, stop: int) -> str:
-    best = None
-    rank = {"PER": 0, "ORG": 1, "LOC": 2}
+def _who(text: str, start: int, stop: int, mentions: Sequence[Any], sentence_start: int, any_case: bool = False) -> str:
+    """The reporter named in ``text[start:stop]``: a mention at the phrase's anchor, else the phrase.
+
+    Returns ``_PRONOUN`` for «он/она/они».
+    """
+    phrase, anchors = _nomn_np(_tokens(text, start, stop), sentence_start, any_case)
+    if phrase == _PRONOUN:
+        return phrase
+    chosen = []
     for m in mentions:
-        if m.start >= start and m.stop <= stop and m.type in rank and m.canonical:
-            key = (rank[m.type], m.start)
-            if best is None or key < best[0]:
-                best = (key, m.canonical)
-    return best[1] if best else ""
+        if m.canonical and m.type in ("PER", "ORG", "LOC") and start <= m.start < stop and m.start in anchors:
+            chosen.append(m)
+    if chosen:
+        chosen.sort(key=lambda m: m.start)
+        names: list[str] = []
+        for m in chosen:
+            if m.canonical not in names:
+                names.append(m.canonical)
+        return " и ".join(names)
+    return phrase
 
 
 class _Attribution:
@@ -949,16 +968,16 @@ def _clause_end(text: str, pos: int, stop: int) -> int:
 
 
 def _attributions(text: str, start: int, stop: int, mentions: Sequence[Any]) -> list[_Attribution]:
+    """Every attribution in the sentence ``text[start:stop]`` with the reporter it names."""
     found: list[_Attribution] = []
     for m in _SOURCE_PHRASE.finditer(text, start, stop):
-        end = _clause_end(text, m.end(), stop)
-        who = _mention_in(mentions, m.end(), end) or _nomn_np(_tokens(text, m.end(), end), start, any_case=True)
-        if who:
+        who = _who(text, m.end(), _clause_end(text, m.end(), stop), mentions, start, any_case=True)
+        if who and who != _PRONOUN:
             found.append(_Attribution(m.start(), True, who))
     for m in _REPORT_VERB.finditer(text, start, stop):
         # «Белый дом заявил»: the subject before the verb, in its clause
         cstart = _clause_start(text, m.start(), start)
-        who = _mention_in(mentions, cstart, m.start()) or _nomn_np(_tokens(text, cstart, m.start()), start)
+        who = _who(text, cstart, m.start(), mentions, start)
         if who == _PRONOUN:
             found.append(_Attribution(m.start(), False, ""))  # «он заявил»: nobody we can name
             continue
@@ -966,12 +985,10 @@ def _attributions(text: str, start: int, stop: int, mentions: Sequence[Any]) -> 
             # «…, заявил Буданов», «сообщило агентство Ренхап»: the subject after it
             after = text[m.end(): m.end() + 5].lstrip()
             if after and after[0] not in ",.;:!?—–\"»" and not after.lower().startswith("что"):
-                end = _clause_end(text, m.end(), stop)
-                who = _mention_in(mentions, m.end(), end) or _nomn_np(_tokens(text, m.end(), end), start)
+                who = _who(text, m.end(), _clause_end(text, m.end(), stop), mentions, start)
         if not who and cstart > start:
             # «Веб-сайт X, управляемый …, сообщил»: the subject opens the sentence
-            first_end = _clause_end(text, start, stop)
-            who = _mention_in(mentions, start, first_end) or _nomn_np(_tokens(text, start, first_end), start)
+            who = _who(text, start, _clause_end(text, start, stop), mentions, start)
         if who and who != _PRONOUN:
             found.append(_Attribution(m.start(), False, who))
     return found
@@ -1128,7 +1145,9 @@ def _figure_at(text: str, num: _Num, m: re.Match, s_start: int, limit: int) -> l
         high = second.value
         end = second.end
         if _is_year_like(num, text) and _is_year_like(second, text) and _YEAR_AFTER.match(text, end):
-            return []
+            return []  # «в 2022–2024 годах»
+        if second.value <= 31 and _MONTH_AFTER.match(text, end):
+            return []  # «3-4 декабря», «с 5 до 10 ноября»
     else:
         if num.small and qual == "exact" and not currency:
             return []
