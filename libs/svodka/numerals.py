@@ -143,11 +143,6 @@ def _trie_pattern(words: Iterable[str]) -> str:
 
 #: One number word, with ё allowed where the list has е.
 NUMBER_WORD = _trie_pattern(ALL_WORDS)
-#: A run of number words separated by single spaces: «двадцать пять тысяч».
-NUMBER_WORDS_RE = re.compile(
-    rf"(?<![\w-])(?:{NUMBER_WORD})(?:[ \u00a0]+(?:{NUMBER_WORD}))*(?![\w])",
-    re.IGNORECASE,
-)
 _WORD_SPLIT = re.compile(r"[ \u00a0]+")
 
 
@@ -184,7 +179,3 @@ def parse_number_words(words: str | list[str]) -> float | None:
     if not seen:
         return None
     return total + current
-
-
-def is_multiplier_word(word: str) -> bool:
-    return word.lower().replace("ё", "е") in MULTIPLIER_WORDS
