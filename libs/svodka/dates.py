@@ -1,0 +1,296 @@
+"""Publication dates: from a dateline in the text, from feed and page metadata.
+
+Pure functions, no I/O. Everything returned is an aware ``datetime`` in UTC and
+is written on the wire by ``to_iso`` as ``YYYY-MM-DDTHH:MM:SS+00:00`` (ISO 8601, the
+form records.utc_now uses).
+
+The rules (also in docs/records.md):
+
+* The dateline is the first date found in the *head* of the text (its first
+  ``HEAD_CHARS`` characters): «Чт, 19 октября 2023 г., 06.56 по британскому
+  летнему времени», «19 октября 2023», «19.10.2023 14:05», «2023-10-19T06:56Z»,
+  or «в пятницу, 7 ноября» without a year.
+* A date without a time is midnight UTC of that day (like the seed header).
+  A time without a zone is Moscow time (UTC+3); a named zone («по московскому
+  времени», «МСК», «по британскому летнему времени», «GMT», «UTC+2», …) wins.
+* A day and month without a year take the year from context: the year whose
+  weekday matches the one written next to the date («в пятницу, 7 ноября»)
+  among the years the text mentions; else the latest year the text mentions
+  (not after the reference time); else the reference year, or the year before
+  if that would put the date in the future.
+* Dates before 1990 or more than two days after the reference time are not
+  datelines (they are history or plans) and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+UTC = timezone.utc
+MOSCOW = timezone(timedelta(hours=3))
+HEAD_CHARS = 1200
+MIN_YEAR = 1990
+FUTURE_SLACK = timedelta(days=2)
+
+_MONTHS = {
+    "январ": 1, "янв": 1,
+    "феврал": 2, "фев": 2,
+    "март": 3, "мар": 3,
+    "апрел": 4, "апр": 4,
+    "ма": 5, "май": 5,
+    "июн": 6,
+    "июл": 7,
+    "август": 8, "авг": 8,
+    "сентябр": 9, "сен": 9, "сент": 9,
+    "октябр": 10, "окт": 10,
+    "ноябр": 11, "ноя": 11, "нояб": 11,
+    "декабр": 12, "дек": 12,
+}
+# Genitive (19 октября), nominative (октябрь), and the usual abbreviations (19 окт.).
+_MONTH_RE = (
+    r"(января|январь|янв|февраля|февраль|фев|марта|март|мар|апреля|апрель|апр|мая|май|"
+    r"июня|июнь|июн|июля|июль|июл|августа|август|авг|сентября|сентябрь|сент|сен|"
+    r"октября|октябрь|окт|ноября|ноябрь|нояб|ноя|декабря|декабрь|дек)\.?"
+)
+_WEEKDAYS = {
+    "пн": 0, "понедельник": 0,
+    "вт": 1, "вторник": 1,
+    "ср": 2, "среда": 2, "среду": 2,
+    "чт": 3, "четверг": 3,
+    "пт": 4, "пятница": 4, "пятницу": 4,
+    "сб": 5, "суббота": 5, "субботу": 5,
+    "вс": 6, "воскресенье": 6,
+}
+_WEEKDAY_RE = r"(?:(?:в|во)\s+)?(понедельник|вторник|среду|среда|четверг|пятницу|пятница|субботу|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс)\.?\s*,?\s+"
+_TIME_RE = r"(?:\s*,?\s*(?:в\s+)?(\d{1,2})[:.](\d{2})(?![.\d]))?"
+_ZONES = [
+    (r"по\s+британскому\s+летнему\s+времени|BST", 1),
+    (r"по\s+британскому\s+времени|по\s+лондонскому\s+времени|по\s+гринвичу|GMT|UTC", 0),
+    (r"по\s+московскому\s+времени|мск|MSK", 3),
+    (r"по\s+центральноевропейскому\s+летнему\s+времени|CEST", 2),
+    (r"по\s+центральноевропейскому\s+времени|CET", 1),
+    (r"EDT", -4), (r"EST", -5), (r"PDT", -7), (r"PST", -8),
+]
+_ZONE_RE = re.compile(
+    r"\s*\(?\s*(?:(?P<offset>(?:UTC|GMT)\s*(?P<sign>[+\-−])\s*(?P<hh>\d{1,2})(?::?(?P<mm>\d{2}))?)|"
+    + "|".join(f"(?P<z{i}>{pattern})" for i, (pattern, _) in enumerate(_ZONES))
+    + r")(?![\w])",
+    re.IGNORECASE,
+)
+
+_FULL = re.compile(
+    rf"(?<![\w.])(?:{_WEEKDAY_RE})?(\d{{1,2}})\s+{_MONTH_RE}\s+(\d{{4}})(?:\s*(?:г\.|года|год|г)(?![\w]))?{_TIME_RE}",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(
+    r"(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)(?:\s*(?:г\.|года|г)(?![\w]))?"
+    r"(?:\s*,?\s*(?:в\s+)?(\d{1,2}):(\d{2}))?",
+    re.IGNORECASE,
+)
+_ISO = re.compile(
+    r"(?<![\w.])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+\-]\d{2}:?\d{2})?)?(?![\d])"
+)
+_DAY_MONTH = re.compile(
+    rf"(?<![\w.])(?:{_WEEKDAY_RE})?(\d{{1,2}})\s+{_MONTH_RE}(?!\w)(?!\s+\d{{4}}){_TIME_RE}",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Dateline:
+    """A date found in the text: when (UTC), and the text it was read from."""
+
+    when: datetime
+    matched: str
+    start: int
+
+
+def to_iso(when: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS+00:00`` (naive datetimes are taken as UTC), as records.utc_now writes times."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def to_iso_ms(when: datetime) -> str:
+    """Like ``to_iso`` with milliseconds: ``YYYY-MM-DDTHH:MM:SS.mmm+00:00`` (for ingested_at)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def from_header(value: str) -> datetime | None:
+    """The seed header's ``YYYY-MM-DD`` as midnight UTC, or None if it is not a real date."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """A date as metadata writes it: ISO 8601 (with or without zone; none = UTC),
+    RFC 822 (RSS pubDate), ``DD.MM.YYYY``, or a Russian «19 октября 2023». None if not a date."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    iso = value.replace("z", "Z")
+    if iso.endswith("Z"):
+        iso = iso[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        when = None
+    if when is not None:
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        when = None
+    if when is not None:
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    for pattern in (_NUMERIC, _FULL):
+        match = pattern.fullmatch(value) or pattern.match(value)
+        if match:
+            found = _from_match(pattern, match, value, None)
+            if found is not None:
+                return found
+    return None
+
+
+def find_dateline(text: str, reference: datetime | None = None, head_chars: int = HEAD_CHARS) -> Dateline | None:
+    """The first plausible date in the head of ``text``, or None.
+
+    ``reference`` (default now) is "today" for the year-less dates and the
+    future check; it is normally the ingest time.
+    """
+    reference = reference or datetime.now(UTC)
+    if reference.tzinfo is None:
+        reference = reference.replace(tzinfo=UTC)
+    head = text[:head_chars]
+    candidates: list[tuple[int, re.Pattern, re.Match]] = []
+    for pattern in (_FULL, _NUMERIC, _ISO, _DAY_MONTH):
+        for match in pattern.finditer(head):
+            candidates.append((match.start(), pattern, match))
+    candidates.sort(key=lambda c: c[0])
+    for start, pattern, match in candidates:
+        when = _from_match(pattern, match, head, reference, full_text=text)
+        if when is None:
+            continue
+        if when.year < MIN_YEAR or when > reference + FUTURE_SLACK:
+            continue
+        return Dateline(when=when, matched=match.group(0).strip(), start=start)
+    return None
+
+
+# -- internals -------------------------------------------------------------------------
+
+
+def _month(word: str) -> int | None:
+    word = word.lower().rstrip(".")
+    if word in _MONTHS:
+        return _MONTHS[word]
+    for stem_len in range(len(word), 1, -1):
+        month = _MONTHS.get(word[:stem_len])
+        if month is not None:
+            return month
+    return None
+
+
+def _zone_after(text: str, end: int) -> timezone:
+    match = _ZONE_RE.match(text, end)
+    if not match:
+        return MOSCOW
+    if match.group("offset"):
+        sign = -1 if match.group("sign") in "-−" else 1
+        minutes = int(match.group("hh")) * 60 + int(match.group("mm") or 0)
+        return timezone(sign * timedelta(minutes=minutes))
+    for i, (_, hours) in enumerate(_ZONES):
+        if match.group(f"z{i}"):
+            return timezone(timedelta(hours=hours))
+    return MOSCOW
+
+
+def _build(year: int, month: int, day: int, hour: str | None, minute: str | None,
+           text: str, end: int) -> datetime | None:
+    try:
+        if hour is None:
+            return datetime(year, month, day, tzinfo=UTC)
+        h, m = int(hour), int(minute)
+        if h > 23 or m > 59:
+            return datetime(year, month, day, tzinfo=UTC)
+        local = datetime(year, month, day, h, m, tzinfo=_zone_after(text, end))
+        return local.astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _from_match(pattern: re.Pattern, match: re.Match, text: str, reference: datetime | None,
+                full_text: str | None = None) -> datetime | None:
+    if pattern is _FULL:
+        _weekday, day, month_word, year, hour, minute = match.groups()
+        month = _month(month_word)
+        if month is None:
+            return None
+        return _build(int(year), month, int(day), hour, minute, text, match.end())
+    if pattern is _NUMERIC:
+        day, month, year, hour, minute = match.groups()
+        return _build(int(year), int(month), int(day), hour, minute, text, match.end())
+    if pattern is _ISO:
+        year, month, day, hour, minute, second, zone = match.groups()
+        try:
+            if hour is None:
+                return datetime(int(year), int(month), int(day), tzinfo=UTC)
+            tz = UTC
+            if zone and zone != "Z":
+                sign = -1 if zone[0] == "-" else 1
+                digits = zone[1:].replace(":", "")
+                tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                            tzinfo=tz).astimezone(UTC)
+        except ValueError:
+            return None
+    if pattern is _DAY_MONTH:
+        if reference is None:
+            return None
+        weekday_word, day, month_word, hour, minute = match.groups()
+        month = _month(month_word)
+        if month is None:
+            return None
+        weekday = _WEEKDAYS.get(weekday_word.lower()) if weekday_word else None
+        year = infer_year(int(day), month, weekday, full_text or text, reference)
+        if year is None:
+            return None
+        return _build(year, month, int(day), hour, minute, text, match.end())
+    return None
+
+
+def infer_year(day: int, month: int, weekday: int | None, text: str, reference: datetime) -> int | None:
+    """The year of «7 ноября» in ``text`` written before ``reference`` (see the module doc)."""
+    ref_year = reference.year
+
+    def valid(year: int) -> bool:
+        try:
+            when = datetime(year, month, day, tzinfo=UTC)
+        except ValueError:
+            return False
+        return when <= reference + FUTURE_SLACK
+
+    mentioned = sorted({int(y) for y in _YEAR.findall(text) if MIN_YEAR <= int(y) <= ref_year}, reverse=True)
+    if weekday is not None:
+        for year in mentioned + list(range(ref_year, ref_year - 11, -1)):
+            if valid(year) and date(year, month, day).weekday() == weekday:
+                return year
+    for year in mentioned:
+        if valid(year):
+            return year
+    for year in (ref_year, ref_year - 1):
+        if valid(year):
+            return year
+    return None
