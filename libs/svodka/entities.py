@@ -1,0 +1,763 @@
+"""Named entities (PER, ORG, LOC) with normal forms.
+
+natasha's ``NewsNERTagger`` finds the spans; this module cleans them, fixes the
+errors it is known to make on news text, and puts every span in its normal
+(nominative) form.
+
+Normal forms
+    Running natasha's morphology tagger over every sentence doubles the cost of
+    extraction, so it is not used. Only the words inside entity spans are
+    analysed, with pymorphy2, and the result is cached on (span text, type)
+    across articles (``normalize``): the same few hundred names make up most
+    mentions in a news stream.
+
+    * PER: every name word goes to the nominative, all in the same case and
+      the same gender («Сергею Лаврову» → «Сергей Лавров», «Марии Захаровой»
+      → «Мария Захарова»). East Asian names (surname first, «Ким Чен Ына») are
+      not Russian words: only their last syllable takes a Russian case ending,
+      which is stripped by rule (→ «Ким Чен Ын», «Чхве Сон Хуэя» → «Чхве Сон
+      Хуэй», «Но Гван Чоля» → «Но Гван Чоль»).
+    * ORG/LOC: the head noun goes to the nominative, the adjectives before it
+      agree with it, and what follows it (genitive dependents) stays as
+      written («Северной Кореи» → «Северная Корея», «Министерства иностранных
+      дел России» → «Министерство иностранных дел России»). Abbreviations and
+      Latin names are kept as they are.
+
+Fixes on top of natasha (``EntityFinder.find``)
+    * junk spans dropped (weekday abbreviations such as «Чт», spans without a
+      letter); asterisks and stray punctuation trimmed («Буданов*»);
+    * an organisation followed by a country in the genitive is one entity:
+      «МИД» + «РФ» → «МИД РФ»; a country adjective before an institution joins
+      it: «российского МИД»;
+    * names from the curated alias file that natasha misses (lower-case
+      institutions, Latin agency names, «ИноСМИ») are found by a gazetteer;
+    * two persons glued into one span («сказал Путин Чхве» → «Путин»,
+      «Чхве») are split when each word is the surname of a person named in
+      full elsewhere in the article.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .canonical import AliasTable
+
+PER, ORG, LOC = "PER", "ORG", "LOC"
+TYPES = (PER, ORG, LOC)
+
+# East Asian surnames as Russian news spells them (Korean, Chinese, Vietnamese
+# in the Kontsevich/Palladius systems and their common variants). A PER span
+# that starts with one of them and has 2–3 short words is a surname-first name.
+EAST_ASIAN_SURNAMES = frozenset(
+    """Ким Ли Ри И Пак Пэк Пэ Чхве Цой Чой Чве Чон Чжон Чен Но Ро Мун Юн Хан Кан Чо Чжо
+    Чан Чжан Со Сон Син Шин Квон Хван Ан Ю О Рю Рех Ём Нам Ха Квак Ко Чу Мин Сим Хо Хон
+    Ян Ку Тхэ Ын Чхан Чхон Пён Сок Бан Сон Вон Чин Чан Кун Хён
+    Си Ван Чжао Лю Чэнь Хуан Чжоу У Сюй Сунь Ма Ху Го Хэ Линь Ло Гао Цинь Вэй Цзян Лян Ду
+    Фэн Дэн Тан Ся Цзэн Сяо Тянь Дун Пань Юань Цай Цзя Лу Цуй Цзинь Фан Шэнь Бай Инь
+    Нгуен Чан Фам Во Донг""".split()
+)
+
+_WEEKDAYS = frozenset("пн вт ср чт пт сб вс".split())
+_CYR = re.compile(r"[а-яё]", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+_VOWELS = "аеёиоуыэюя"
+_TRIM = " \t\r\n*\"'«»„“”‘’`.,;:!?—–-()[]{}"
+_TRAILING_ABBR = re.compile(r"\s*\(([^()]{1,15})\)$")
+
+_CASE_MAP = {
+    "nomn": "nomn", "voct": "nomn", "gent": "gent", "gen1": "gent", "gen2": "gent",
+    "datv": "datv", "accs": "accs", "ablt": "ablt", "loct": "loct", "loc1": "loct", "loc2": "loct",
+}
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
+
+
+# --------------------------------------------------------------------------- morphology
+
+_morph = None
+
+
+def morph():
+    """The shared pymorphy2 analyser (created once, ~0.3 s)."""
+    global _morph
+    if _morph is None:
+        # natasha imports yargy, which makes pymorphy2 0.9 work on Python ≥ 3.11
+        # (it still calls inspect.getargspec); import it before creating one.
+        import natasha  # noqa: F401
+        import pymorphy2
+
+        _morph = pymorphy2.MorphAnalyzer()
+    return _morph
+
+
+@lru_cache(maxsize=65536)
+def _parse(word: str):
+    return tuple(morph().parse(word))
+
+
+@lru_cache(maxsize=65536)
+def _known(word: str) -> bool:
+    return morph().word_is_known(word.lower())
+
+
+def _case(tag) -> str | None:
+    return _CASE_MAP.get(tag.case) if tag.case else None
+
+
+def _gender(tag) -> str | None:
+    if "ms-f" in tag:
+        return "ms-f"
+    return str(tag.gender) if tag.gender else None
+
+
+def _number(tag) -> str | None:
+    return str(tag.number) if tag.number else None
+
+
+def _is_cyrillic_word(tok: str) -> bool:
+    return bool(_CYR.search(tok)) and all(_CYR.match(c) or c in "-'’" for c in tok)
+
+
+def _is_abbreviation(tok: str) -> bool:
+    """«МИД», «РФ», «ИноСМИ», «РБК-Украина»: a capital letter inside a word part."""
+    return any(any(c.isupper() for c in part[1:]) for part in tok.split("-"))
+
+
+def _restore_case(original: str, word: str) -> str:
+    """Give ``word`` the capitalisation of ``original`` (per hyphen part)."""
+    if original.isupper() and len(original) > 1:
+        return word.upper()
+    o_parts, w_parts = original.split("-"), word.split("-")
+    if len(o_parts) != len(w_parts):
+        return word[:1].upper() + word[1:] if original[:1].isupper() else word
+    out = []
+    for o, w in zip(o_parts, w_parts):
+        out.append(w[:1].upper() + w[1:] if o[:1].isupper() else w)
+    return "-".join(out)
+
+
+def _inflect(parse, grams: set[str]) -> str | None:
+    try:
+        form = parse.inflect(grams)
+    except (ValueError, KeyError):  # pymorphy2 refuses some gram sets
+        return None
+    return form.word if form is not None else None
+
+
+# --------------------------------------------------------------------------- East Asian names
+
+
+def is_east_asian_name(words: Sequence[str]) -> bool:
+    """A surname-first East Asian name («Ким Чен Ын», «Си Цзиньпин»)."""
+    if not 2 <= len(words) <= 3:
+        return False
+    if words[0] not in EAST_ASIAN_SURNAMES:
+        return False
+    if not all(_is_cyrillic_word(w) for w in words):
+        return False
+    if len(words) == 3:
+        return all(len(w) <= 6 for w in words[:2])
+    # two words: «Ким Ирина» is Russian-style; a Russian first name is a dictionary Name
+    second = words[1]
+    if any("Name" in p.tag or "Patr" in p.tag for p in _parse(second) if _known(second)):
+        return False
+    return True
+
+
+_EA_CONSONANT_STEM = re.compile(r"[аеёиоуыэюя](?:н|м|к|п|т|нь|ль|р)$")
+
+
+def strip_east_asian_ending(word: str) -> str:
+    """The nominative of the last syllable of an East Asian name.
+
+    Russian declines such names only when the last syllable ends in a consonant
+    (Ын → Ына, Ыну, Ыном) or in й/ль (Хуэй → Хуэя, Чоль → Чоля). Syllables ending
+    in a vowel (Хи, Гю, Чхве) never take an ending, and are left as they are.
+    """
+    low = word.lower()
+    for ending in ("ом", "ем", "ём", "ой", "а", "у", "е", "я", "ю"):
+        if not low.endswith(ending) or len(low) - len(ending) < 2:
+            continue
+        stem, base = word[: -len(ending)], low[: -len(ending)]
+        if ending in ("ом", "а", "у", "е") and _EA_CONSONANT_STEM.search(base):
+            return stem
+        if ending in ("ем", "ём", "я", "ю", "е"):
+            if base.endswith("л"):
+                return stem + "ь"
+            if base[-1] in _VOWELS:
+                return stem + "й"
+    return word
+
+
+# --------------------------------------------------------------------------- person names
+
+
+@lru_cache(maxsize=65536)
+def _person_candidates(tok: str) -> tuple[tuple[str | None, str | None, str, float], ...]:
+    """(case, gender, nominative, score) readings of one word of a person's name.
+
+    case None means the word does not inflect (Latin, Fixd): it fits any case.
+    """
+    if not _is_cyrillic_word(tok) or tok[:1].islower():  # Latin, «фон», «дер», «бин»
+        return ((None, None, tok, 1.0),)
+    known = _known(tok)
+    if not known:
+        return _unknown_person_candidates(tok)
+    parses = [p for p in _parse(tok) if _number(p.tag) != "plur" or "Sgtm" in p.tag]
+    named = [p for p in parses if _NAME_TAGS & p.tag.grammemes]
+    if known and named:
+        pool = named
+    else:
+        pool = [p for p in parses if p.tag.POS == "NOUN"] or parses
+        if named:  # unknown word: prefer name readings, keep the others
+            pool = named + [p for p in pool if p not in named]
+    out = []
+    for p in pool:
+        weight = p.score * (1.0 if p in named else 0.5)
+        gender = _gender(p.tag)
+        if "Fixd" in p.tag:
+            out.append((None, gender, tok, weight))
+            continue
+        case = _case(p.tag)
+        if case == "nomn":
+            word = tok
+        else:
+            word = _inflect(p, {"nomn", "sing"}) or _inflect(p, {"nomn"}) or p.normal_form
+            word = _restore_case(tok, word)
+        out.append((case, gender, word, weight))
+    return tuple(out) or ((None, None, tok, 1.0),)
+
+
+# Declension of names pymorphy2 does not know (mostly foreign surnames), by rule:
+# (ending, case, what replaces the ending in the nominative, gender). pymorphy2's
+# own guesses for such words insert fleeting vowels («Шольца» → «Шолец») or
+# invent lemmas («Сибигой» → «Сибигойя»), so they are not used.
+_PER_ENDINGS = (
+    ("ом", "ablt", "", "masc"), ("ем", "ablt", "", "masc"), ("а", "gent", "", "masc"),
+    ("у", "datv", "", "masc"), ("е", "loct", "", "masc"),
+    ("я", "gent", "ь", "masc"), ("ю", "datv", "ь", "masc"), ("ем", "ablt", "ь", "masc"),
+    ("я", "gent", "й", "masc"), ("ю", "datv", "й", "masc"), ("ем", "ablt", "й", "masc"),
+    ("ы", "gent", "а", None), ("е", "datv", "а", None), ("у", "accs", "а", None), ("ой", "ablt", "а", None),
+    ("и", "gent", "а", None), ("и", "gent", "я", None), ("ю", "accs", "я", None), ("ей", "ablt", "я", None),
+)
+_CONSONANT_END = re.compile(r"[бвгджзклмнпрстфхцчшщ]$")
+_GKH_END = re.compile(r"[гкхжшчщ]$")
+
+
+def _unknown_person_candidates(tok: str) -> tuple[tuple[str | None, str | None, str, float], ...]:
+    low = tok.lower()
+    out: list[tuple[str | None, str | None, str, float]] = [("nomn", None, tok, 0.3)]
+    # pymorphy2's guesses are kept when they only change the ending («Зеленским»
+    # → «Зеленский», «Эммануэлем» → «Эммануэль»), not when they rebuild the stem
+    accepted = []
+    for p in _parse(tok):
+        if p.tag.POS != "NOUN" or (_number(p.tag) == "plur" and "Sgtm" not in p.tag):
+            continue
+        if not (_NAME_TAGS & p.tag.grammemes or "anim" in p.tag) or "Fixd" in p.tag:
+            continue
+        normal = p.normal_form
+        common = len(os.path.commonprefix([normal, low]))
+        if common < len(low) - 3 or len(normal) - common > 2:
+            continue
+        if len(normal) - common == 2 and normal[common] in "еоё":
+            continue  # a fleeting vowel: «Шольца» → «Шолец»
+        word = tok if _case(p.tag) == "nomn" else _restore_case(tok, normal)
+        accepted.append((_case(p.tag), _gender(p.tag), word, p.score))
+    if accepted:
+        top = max(a[3] for a in accepted)
+        out.extend((c, g, w, 0.6 * sc / top) for c, g, w, sc in accepted)
+    for ending, case, repl, gender in _PER_ENDINGS:
+        if not low.endswith(ending) or len(low) - len(ending) < 2:
+            continue
+        base = low[: -len(ending)]
+        if repl == "й":
+            if base[-1] not in _VOWELS:
+                continue
+        elif not _CONSONANT_END.search(base):
+            continue
+        if ending == "ем" and repl == "" and not base.endswith(("ц", "ж", "ш", "ч", "щ")):
+            continue  # hard stems take -ом: «Мерцем» but «Эммануэлем» is soft
+        if ending == "и" and repl == "а" and not _GKH_END.search(base):
+            continue  # «Сибиги» (г) but not «Маккарри»
+        if ending == "и" and repl == "я" and (_GKH_END.search(base) or not base.endswith(("л", "н", "р"))):
+            continue
+        if repl == "ь" and not base.endswith(("л", "н", "р")):
+            continue
+        weight = 0.5 if gender == "masc" else 0.4
+        out.append((case, gender, tok[: -len(ending)] + repl, weight))
+        if case == "gent" and repl == "":
+            out.append(("accs", gender, tok[: -len(ending)], weight * 0.8))
+    return tuple(out)
+
+
+def _pick_case(cands: list[list[tuple]]) -> str | None:
+    support: dict[str, list[float]] = {}
+    for readings in cands:
+        best: dict[str, float] = {}
+        for case, _g, _w, score in readings:
+            if case is None:
+                continue
+            best[case] = max(best.get(case, 0.0), score)
+        for case, score in best.items():
+            s = support.setdefault(case, [0, 0.0])
+            s[0] += 1
+            s[1] += score
+    if not support:
+        return None
+    # most words agreeing first, then the likelier analysis; the nominative wins ties
+    return max(support, key=lambda c: (support[c][0], support[c][1], c == "nomn"))
+
+
+def _normalize_person(words: list[str]) -> list[str]:
+    if is_east_asian_name(words):
+        return words[:-1] + [strip_east_asian_ending(words[-1])]
+    if len(words) == 1 and words[0] in EAST_ASIAN_SURNAMES:
+        return words
+    cands = [_person_candidates(w) for w in words]
+    case = _pick_case(cands)
+    gender = None
+    for w, readings in zip(words, cands):
+        for c, g, _word, _s in sorted(readings, key=lambda r: -r[3]):
+            if c in (case, None) and g in ("masc", "femn"):
+                if any("Name" in p.tag for p in _parse(w)):
+                    gender = g
+                break
+        if gender:
+            break
+    out = []
+    for w, readings in zip(words, cands):
+        ranked = sorted(readings, key=lambda r: -r[3])
+        fits = [r for r in ranked if r[0] == case] + [r for r in ranked if r[0] is None]
+        if gender:
+            fits = [r for r in fits if r[1] in (gender, "ms-f", None)] or fits
+        if fits:
+            out.append(fits[0][2])
+        elif _known(w) or not _is_cyrillic_word(w):
+            # a dictionary word in another case than its neighbours («Виктора Горемыкин»)
+            nom = [r for r in ranked if r[0] == "nomn"]
+            out.append((nom or ranked)[0][2])
+        else:
+            out.append(w)  # an unknown word that cannot be in this case: leave it
+    return out
+
+
+@lru_cache(maxsize=65536)
+def person_variants(word: str) -> tuple[str, ...]:
+    """Every nominative a single surname-like word can stand for.
+
+    «Лаврова» → («Лавров», «Лаврова»); used to match a bare surname to a full
+    name in the same article whatever its case and gender.
+    """
+    out = [word]
+    if word in EAST_ASIAN_SURNAMES:
+        return tuple(out)
+    for _case_, _g, nom, _s in _person_candidates(word):
+        if nom not in out:
+            out.append(nom)
+    stripped = strip_east_asian_ending(word)
+    if stripped not in out:
+        out.append(stripped)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- ORG / LOC
+
+_UNKNOWN_ENDINGS = (  # (ending, case, replacement) for foreign place/agency names
+    ("ом", "ablt", ""), ("ем", "ablt", "й"), ("е", "loct", ""), ("у", "datv", ""), ("а", "gent", ""),
+    ("ы", "gent", "а"), ("ой", "ablt", "а"), ("ю", "datv", "й"), ("я", "gent", "й"),
+)
+_FOREIGN_STEM = re.compile(r"[аеёиоуыэюя][бвгдзклмнпрстфх]$")
+
+
+def _noun_candidates(tok: str) -> list[tuple[str | None, str | None, str | None, object, float]]:
+    """(case, gender, number, parse or nominative string, score) readings of a head noun."""
+    if not _is_cyrillic_word(tok) or _is_abbreviation(tok):
+        return [(None, None, None, tok, 1.0)]
+    parses = _parse(tok)
+    if _known(tok):
+        nouns = [p for p in parses if p.tag.POS == "NOUN"] or list(parses)
+        inan = [p for p in nouns if "anim" not in p.tag]
+        return [(_case(p.tag) if "Fixd" not in p.tag else None, _gender(p.tag), _number(p.tag), p, p.score)
+                for p in (inan or nouns)]
+    # Unknown (foreign) word: trust pymorphy's guesses only for inanimate nouns
+    # (it likes to guess first names), and add the Russian case endings of
+    # consonant-final foreign names («Вонсоне» → «Вонсон», «Ренхапа» → «Ренхап»).
+    out: list = []
+    for p in parses:
+        if p.tag.POS == "NOUN" and "anim" not in p.tag and "Fixd" not in p.tag:
+            out.append((_case(p.tag), _gender(p.tag), _number(p.tag), p, p.score))
+    low = tok.lower()
+    for ending, case, repl in _UNKNOWN_ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 3:
+            base = low[: -len(ending)]
+            if _FOREIGN_STEM.search(base) or (repl and base[-1] in _VOWELS + "л"):
+                out.append((case, "masc" if not repl == "а" else "femn", "sing",
+                            tok[: -len(ending)] + repl, 0.35))
+    out.append(("nomn", None, "sing", tok, 0.3))
+    return out
+
+
+def _head_nominative(reading, tok: str, number: str | None) -> str:
+    _case_, _gender, _num, parse, _score = reading
+    if isinstance(parse, str):
+        return parse
+    if "Fixd" in parse.tag or _case(parse.tag) == "nomn":
+        return tok
+    grams = {"nomn"}
+    if number:
+        grams.add(number)
+    word = _inflect(parse, grams) or _inflect(parse, {"nomn"}) or parse.normal_form
+    return _restore_case(tok, word)
+
+
+_LINKED_PLACE = re.compile(r"^([А-ЯЁ][а-яё]+)(-(?:на|над|под|в|у|он|сюр|ан|де|ла)-.+)$")
+
+
+def _adjective_parses(tok: str):
+    if not _is_cyrillic_word(tok) or _is_abbreviation(tok):
+        return []
+    return [p for p in _parse(tok) if p.tag.POS in ("ADJF", "PRTF")]
+
+
+def _normalize_group(words: list[str]) -> list[str]:
+    """Head noun to the nominative, adjectives before it agreeing, the rest kept."""
+    if not words or not _is_cyrillic_word(words[0]) or _is_abbreviation(words[0]):
+        return words
+    adjs: list[tuple[str, list]] = []
+    head = None
+    for i, w in enumerate(words):
+        ap = _adjective_parses(w)
+        if ap and i < len(words) - 1 and _adjective_score(w, ap) >= 0.5:
+            adjs.append((w, ap))
+            continue
+        head = i
+        break
+    if head is None:
+        return words
+    hw = words[head]
+    linked = _LINKED_PLACE.match(hw)
+    if linked:
+        # «Ростова-на-Дону» → «Ростов-на-Дону»: the first part is the head
+        first = _normalize_group([linked.group(1)])[0]
+        return [a for a, _ in adjs] + [first + linked.group(2)] + words[head + 1:]
+    if "-" in hw and not _known(hw):
+        # «Вонсан-Кальма», «Куала-Лумпур»: only the last part may carry a case ending
+        prefix, _, last = hw.rpartition("-")
+        rest = _normalize_group([last]) if _is_cyrillic_word(last) else [last]
+        return [a for a, _ in adjs] + [prefix + "-" + rest[0]] + words[head + 1:]
+    heads = _noun_candidates(hw)
+    # the case all of adjectives + head can share; else the head's likeliest one
+    scores: dict[str, list[float]] = {}
+    for case, _g, _n, _p, s in heads:
+        if case is None:
+            continue
+        agree = sum(1 for _w, ap in adjs if any(_case(p.tag) == case for p in ap))
+        cur = scores.setdefault(case, [0, 0.0])
+        cur[0] = max(cur[0], agree)
+        cur[1] += s
+    if not scores:  # indeclinable head
+        reading = heads[0]
+        case = None
+    else:
+        case = max(scores, key=lambda c: (scores[c][0], scores[c][1], c == "nomn"))
+        reading = max((h for h in heads if h[0] == case), key=lambda h: h[4])
+    number = reading[2] if reading[2] in ("sing", "plur") else "sing"
+    gender = reading[1]
+    if gender is None and isinstance(reading[3], str) and (_is_abbreviation(hw) or not _is_cyrillic_word(hw)):
+        gender = "masc"  # «российский МИД»: abbreviations of institutions are masculine
+    head_word = _head_nominative(reading, hw, number)
+    out = []
+    for w, ap in adjs:
+        fits = [p for p in ap if case is None or _case(p.tag) == case] or ap
+        fits.sort(key=lambda p: -p.score)
+        p = fits[0]
+        grams = {"nomn", "plur"} if number == "plur" else {"nomn", "sing"}
+        if number != "plur" and gender in ("masc", "femn", "neut"):
+            grams.add(gender)
+        elif number != "plur" and _gender(p.tag) in ("masc", "femn", "neut"):
+            grams.add(_gender(p.tag))
+        if _case(p.tag) == "nomn" and (number == "plur") == (_number(p.tag) == "plur") and (
+            number == "plur" or _gender(p.tag) == gender or gender is None
+        ):
+            out.append(w)
+            continue
+        word = _inflect(p, grams) or w
+        out.append(_restore_case(w, word))
+    out.append(head_word)
+    out.extend(words[head + 1:])
+    return out
+
+
+def _adjective_score(word: str, adj_parses) -> float:
+    return sum(p.score for p in adj_parses)
+
+
+# --------------------------------------------------------------------------- public: normal forms
+
+
+_SPLIT = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=100_000)
+def normalize(text: str, type: str) -> str:
+    """The normal (nominative) form of an entity span, cached across articles."""
+    text = text.strip()
+    abbr = _TRAILING_ABBR.search(text)
+    if abbr and type != PER:
+        text = text[: abbr.start()].rstrip()
+    words = [w for w in _SPLIT.split(text) if w]
+    if not words:
+        return text
+    if type == PER:
+        words = _normalize_person(words)
+    else:
+        words = _normalize_group(words)
+    return " ".join(words)
+
+
+def inflect_phrase(name: str, case: str) -> str:
+    """Put a LOC/ORG name given in the nominative into ``case`` («Северная Корея»,
+    "gent" → «Северной Кореи»); words that do not inflect are kept."""
+    words = _SPLIT.split(name.strip())
+    out = []
+    head_done = False
+    number, gender = "sing", None
+    # find the head: the first word that is not an adjective
+    head = 0
+    for i, w in enumerate(words):
+        if _adjective_parses(w) and i < len(words) - 1:
+            continue
+        head = i
+        break
+    hw = words[head]
+    hp = [p for p in _parse(hw) if p.tag.POS == "NOUN" and _case(p.tag) == "nomn"] if _is_cyrillic_word(hw) and not _is_abbreviation(hw) else []
+    if hp:
+        number, gender = _number(hp[0].tag) or "sing", _gender(hp[0].tag)
+    for i, w in enumerate(words):
+        if i < head:
+            ap = [p for p in _adjective_parses(w) if _case(p.tag) == "nomn"]
+            word = _inflect(ap[0], {case, number} | ({gender} if gender and number == "sing" else set())) if ap else None
+            out.append(_restore_case(w, word) if word else w)
+        elif i == head and hp and not head_done:
+            word = _inflect(hp[0], {case, number})
+            out.append(_restore_case(w, word) if word else w)
+            head_done = True
+        else:
+            out.append(w)
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------- spans
+
+
+@dataclass
+class EntitySpan:
+    """One entity span in an article, before canonicalisation."""
+
+    start: int
+    stop: int
+    type: str
+    text: str
+    normal: str
+    source: str = "ner"  # ner | gazetteer | merge | split
+    org_part: str = ""  # for «МИД РФ»: the institution «МИД» …
+    loc_part: str = ""  # … and the country as written, «РФ» (or a country adjective's country)
+    abbr: str = ""  # «(NIS)» written after the name
+    variants: tuple[str, ...] = field(default_factory=tuple)  # nominatives of a bare surname
+
+    @property
+    def words(self) -> list[str]:
+        return self.normal.split()
+
+
+def _clean(text: str, start: int, stop: int) -> tuple[int, int]:
+    """Trim asterisks, quotes and stray punctuation from the edges of a span
+    (a closing bracket stays if it closes one opened inside the span)."""
+    while start < stop and text[start] in _TRIM:
+        start += 1
+    while stop > start and text[stop - 1] in _TRIM:
+        if text[stop - 1] == ")" and text.count("(", start, stop) >= text.count(")", start, stop):
+            break
+        stop -= 1
+    return start, stop
+
+
+def _is_junk(span_text: str, type: str) -> bool:
+    if not _LETTER.search(span_text):
+        return True
+    if type == PER:
+        if span_text.lower() in _WEEKDAYS:
+            return True
+        if len(span_text) < 2:
+            return True
+        if any(ch.isdigit() for ch in span_text):
+            return True
+    return False
+
+
+_GENITIVE_ABBR = re.compile(r"^[A-ZА-ЯЁ]{2,6}$")
+
+
+def _is_genitive(span: EntitySpan) -> bool:
+    words = span.text.split()
+    last = words[-1]
+    if _GENITIVE_ABBR.match(last):
+        return True
+    return any(_case(p.tag) == "gent" for p in _parse(last)) if _is_cyrillic_word(last) else False
+
+
+def _is_institution(span: EntitySpan) -> bool:
+    words = span.text.split()
+    if not all(_is_cyrillic_word(w) for w in words):
+        return False
+    if len(words) == 1:
+        return _is_abbreviation(words[0]) or words[0][:1].islower()
+    return words[0][:1].isupper() or words[0][:1].islower()
+
+
+class EntityFinder:
+    """natasha spans → cleaned, merged, normalised ``EntitySpan`` list."""
+
+    def __init__(self, aliases: "AliasTable | None" = None) -> None:
+        self.aliases = aliases
+
+    def find(self, text: str, ner_spans: Iterable) -> list[EntitySpan]:
+        """``ner_spans``: objects with ``start``, ``stop``, ``type`` (natasha's)."""
+        spans: list[EntitySpan] = []
+        for s in ner_spans:
+            if s.type not in TYPES:
+                continue
+            start, stop = _clean(text, s.start, s.stop)
+            if start >= stop:
+                continue
+            frag = text[start:stop]
+            if _is_junk(frag, s.type):
+                continue
+            spans.append(self._span(text, start, stop, s.type, "ner"))
+        if self.aliases is not None:
+            spans = self._add_gazetteer(text, spans)
+        spans = self._merge_org_country(text, spans)
+        spans = self._split_glued_persons(text, spans)
+        for sp in spans:
+            if sp.type == PER and len(sp.words) == 1:
+                sp.variants = person_variants(sp.text.split()[0]) if sp.text.split() else ()
+        return spans
+
+    @staticmethod
+    def _span(text: str, start: int, stop: int, type: str, source: str) -> EntitySpan:
+        frag = text[start:stop]
+        frag_one_line = " ".join(frag.split())
+        abbr = ""
+        m = _TRAILING_ABBR.search(frag_one_line)
+        if m and type != PER:
+            abbr = m.group(1).strip()
+        return EntitySpan(start, stop, type, frag, normalize(frag_one_line, type), source, abbr=abbr)
+
+    def _add_gazetteer(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        hits = self.aliases.find_in(text)
+        if not hits:
+            return spans
+        out = list(spans)
+        for start, stop, type in hits:
+            inside = [s for s in out if s.start >= start and s.stop <= stop]
+            crossing = [s for s in out if s.start < stop and s.stop > start and s not in inside]
+            if crossing:
+                continue
+            if inside and len(inside) == 1 and inside[0].start == start and inside[0].stop == stop:
+                continue  # natasha found the same span: keep its type unless aliases override later
+            for s in inside:
+                out.remove(s)
+            out.append(self._span(text, start, stop, type, "gazetteer"))
+        out.sort(key=lambda s: s.start)
+        return out
+
+    def _merge_org_country(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        adjectives = self.aliases.country_adjectives if self.aliases is not None else {}
+        out: list[EntitySpan] = []
+        i = 0
+        while i < len(spans):
+            s = spans[i]
+            nxt = spans[i + 1] if i + 1 < len(spans) else None
+            if (
+                s.type == ORG and nxt is not None and nxt.type == LOC
+                and text[s.stop:nxt.start].strip() == "" and "\n" not in text[s.stop:nxt.start]
+                and not s.abbr and _is_institution(s) and _is_genitive(nxt)
+            ):
+                frag = text[s.start:nxt.stop]
+                merged = EntitySpan(s.start, nxt.stop, ORG, frag, s.normal + " " + " ".join(nxt.text.split()),
+                                    "merge", org_part=s.normal, loc_part=nxt.normal)
+                out.append(merged)
+                i += 2
+                continue
+            if s.type == ORG and adjectives and not s.loc_part:
+                m = _last_word_before(text, s.start)
+                if m is not None:
+                    w_start, word = m
+                    country = _country_of_adjective(word, adjectives)
+                    if country and (not out or out[-1].stop <= w_start):
+                        frag = text[w_start:s.stop]
+                        out.append(EntitySpan(w_start, s.stop, ORG, frag, normalize(" ".join(frag.split()), ORG),
+                                              "merge", org_part=s.normal, loc_part=country))
+                        i += 1
+                        continue
+            out.append(s)
+            i += 1
+        return out
+
+    @staticmethod
+    def _split_glued_persons(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        full = [s for s in spans if s.type == PER and len(s.words) >= 2]
+        if len(full) < 3:
+            return spans
+        out = []
+        for s in spans:
+            words = s.text.split()
+            if s.type == PER and len(words) == 2:
+                others = [f.words for f in full if f is not s and f.normal != s.normal]
+                surnames: dict[str, tuple[str, ...]] = {}
+                for w in others:
+                    surnames.setdefault(w[0] if is_east_asian_name(w) else w[-1], tuple(w))
+                a = _surname_owner(words[0], surnames)
+                b = _surname_owner(words[1], surnames)
+                if a and b and a != b:
+                    cut = s.start + s.text.index(words[1], len(words[0]))
+                    first_stop = s.start + len(words[0])
+                    out.append(EntityFinder._span(text, s.start, first_stop, PER, "split"))
+                    out.append(EntityFinder._span(text, cut, s.stop, PER, "split"))
+                    continue
+            out.append(s)
+        return out
+
+
+def _surname_owner(word: str, surnames: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    for v in person_variants(word):
+        if v in surnames:
+            return surnames[v]
+    return None
+
+
+def _last_word_before(text: str, pos: int) -> tuple[int, str] | None:
+    j = pos
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if j == pos:
+        return None
+    k = j
+    while k > 0 and text[k - 1].isalpha():
+        k -= 1
+    word = text[k:j]
+    if not word or not word[0].islower():
+        return None
+    return k, word
+
+
+def _country_of_adjective(word: str, adjectives: dict[str, str]) -> str | None:
+    low = word.lower().replace("ё", "е")
+    for stem, country in adjectives.items():
+        if low.startswith(stem) and len(low) - len(stem) <= 4:
+            return country
+    return None
