@@ -332,9 +332,10 @@ def article_from_html(data: bytes, origin: str, source: str, ingested: datetime,
     text = clean_text(page.text)
     if not text:
         return BadInput(source, NO_TEXT, "no article text in the page", data[:HEAD_BYTES])
+    url = url or page.canonical_url
     extra = {"canonical_url": page.canonical_url} if page.canonical_url and page.canonical_url != url else {}
     return build_article(origin=origin, source=source, text=text, encoding=decoded.encoding, ingested=ingested,
-                         title=page.title, url=url or page.canonical_url, published=page.published,
+                         title=page.title, url=url, published=page.published,
                          date_source="header" if page.published else None, extra=extra)
 
 

@@ -259,3 +259,16 @@ def test_dead_letter_record():
 def test_articles_round_trip_as_records(seeds_dir):
     for article in articles(read([seeds_dir])):
         assert Article.from_json(article.to_json()) == article
+
+
+def test_html_file(tmp_path):
+    html = ('<html><head><meta charset="windows-1251"><title>Заголовок</title>'
+            '<link rel="canonical" href="https://news.example/a"></head><body><header>Шапка сайта</header>'
+            "<div><p>Абзац первый.</p><p>Абзац второй, 7 ноября 2025 года.</p></div></body></html>")
+    (tmp_path / "a.htm").write_bytes(html.encode("cp1251"))
+    [page] = read([tmp_path])
+    assert (page.title, page.text, page.encoding) == ("Заголовок", "Абзац первый.\nАбзац второй, 7 ноября 2025 года.",
+                                                      "cp1251")
+    assert (page.url, page.extra) == ("https://news.example/a", {})
+    assert (page.published_at, page.date_source) == ("2025-11-07T00:00:00+00:00", "text")
+    assert page.id == textlib.article_id("a.htm", page.text)
