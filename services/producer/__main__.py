@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.bootstrap:
         settings = settings.with_(kafka_bootstrap=args.bootstrap)
-    return run(args.inputs, options_from_args(args), settings)
+    return run(args.paths, options_from_args(args), settings)
 
 
 if __name__ == "__main__":

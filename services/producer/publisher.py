@@ -172,9 +172,10 @@ def _non_negative_int(value: str) -> int:
 
 
 def add_ingest_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the ingest flags (and the ``inputs`` positional) to ``parser``; see ``options_from_args``."""
+    """Add the ingest flags and the ``paths`` positional to ``parser`` (``--json`` lands in
+    ``args.json``); ``options_from_args(args)`` makes the IngestOptions, ``args.paths`` the inputs."""
     d = IngestOptions()
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+    parser.add_argument("paths", nargs="+", metavar="INPUT",
                         help="files, directories (recursive), - for stdin, http(s):// URLs of pages or RSS/Atom feeds")
     parser.add_argument("--glob", default=d.glob, metavar="PATTERN",
                         help="file names to read inside directories (default: * with the known extensions "
@@ -190,7 +191,7 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
                         help="also publish N copies of each article (ids ID-1..ID-N, replay_of=ID)")
     parser.add_argument("--max-bytes", type=parse_size, default=d.max_bytes, metavar="SIZE", dest="max_bytes",
                         help="dead-letter inputs larger than this (default 1M)")
-    parser.add_argument("--json", action="store_true", dest="json_summary",
+    parser.add_argument("--json", action="store_true", dest="json",
                         help="print a machine-readable summary on stdout")
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", action="store_true", default=None, dest="progress",
@@ -214,7 +215,9 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
 def options_from_args(args: argparse.Namespace) -> IngestOptions:
     """IngestOptions from a namespace parsed with ``add_ingest_arguments``' flags."""
     names = {f for f in IngestOptions.__dataclass_fields__}
-    return IngestOptions(**{k: v for k, v in vars(args).items() if k in names})
+    values = {k: v for k, v in vars(args).items() if k in names}
+    values["json_summary"] = bool(getattr(args, "json", False))
+    return IngestOptions(**values)
 
 
 # -- output ----------------------------------------------------------------------------------
