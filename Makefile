@@ -18,8 +18,10 @@ help:
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "svodka: $(PYTHON) not found: install Python >= 3.11"; exit 2; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@echo "svodka: installing Python dependencies into $(VENV)/ (log: $(VENV)/pip.log) ..."
+	@$(BIN)/python -m pip install --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
+	  && $(BIN)/python -m pip install --disable-pip-version-check -e '.[test]' >> $(VENV)/pip.log 2>&1 \
+	  || { tail -n 30 $(VENV)/pip.log; echo "svodka: pip install failed (see $(VENV)/pip.log)"; exit 2; }
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
