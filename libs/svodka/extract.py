@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from .canonical import AliasTable, Resolver
-from .entities import EntityFinder
+from .entities import EntityFinder, morph
 from .figures import find_figures
 from .lang import RU, detect
 from .records import Article, EnrichedArticle, Figure, Mention
@@ -38,8 +38,10 @@ def _utc_now() -> str:
 class Extractor:
     """Entities and figures for Russian news articles.
 
-    Loads natasha's embeddings and NER model once (about a second); ``extract``
-    is then safe to call for any number of articles from one thread.
+    Loads natasha's embeddings and NER model, pymorphy2's dictionaries and the
+    alias file once (about a second); ``extract`` can then be called for any
+    number of articles. Normal forms are cached per process across articles.
+    ``aliases_path`` replaces the packaged ``data/aliases.tsv``.
     """
 
     def __init__(self, aliases_path: str | None = None) -> None:
@@ -49,6 +51,9 @@ class Extractor:
         self.aliases = AliasTable.load(aliases_path)
         self.finder = EntityFinder(self.aliases)
         self.resolver = Resolver(self.aliases)
+        # pay the one-off costs here, not on the first article
+        morph()
+        self.aliases.find_in("")
 
     # ---- public API
 
