@@ -302,6 +302,13 @@ def _quiet_aiokafka() -> Iterator[None]:
             logger.setLevel(logging.NOTSET)
 
 
+async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+    try:
+        await asyncio.wait_for(producer.stop(), timeout=5)
+    except Exception:  # noqa: BLE001 - a producer that never started may not stop cleanly
+        pass
+
+
 async def _connect(bootstrap: str, options: IngestOptions) -> AIOKafkaProducer:
     """A started producer, or ProducerError after ``broker_timeout`` seconds of trying."""
     deadline = time.monotonic() + options.broker_timeout
@@ -323,12 +330,12 @@ async def _connect(bootstrap: str, options: IngestOptions) -> AIOKafkaProducer:
         try:
             await asyncio.wait_for(producer.start(), timeout=max(remaining, 0.1))
             return producer
-        except (KafkaError, OSError, asyncio.TimeoutError, ValueError) as exc:
+        except ValueError as exc:  # a malformed HOST:PORT: retrying will not help
+            await _stop_quietly(producer)
+            raise ProducerError(f"cannot reach Kafka at {bootstrap}: not a valid HOST:PORT ({exc})") from exc
+        except (KafkaError, OSError, asyncio.TimeoutError) as exc:
             last = exc
-        try:
-            await asyncio.wait_for(producer.stop(), timeout=5)
-        except Exception:  # noqa: BLE001 - a producer that never started may not stop cleanly
-            pass
+        await _stop_quietly(producer)
         if time.monotonic() + 0.5 >= deadline:
             raise ProducerError(f"cannot reach Kafka at {bootstrap}: {_describe(last)} "
                                 f"(gave up after {options.broker_timeout:g} s)")
@@ -487,8 +494,15 @@ async def ingest(paths: list[str], options: IngestOptions | None = None,
                                     + (f" ({sum(summary.ignored.values())} files ignored: "
                                        + ", ".join(f"{k} {v}" for k, v in sorted(summary.ignored.items())) + ")"
                                        if summary.ignored else ""))
-            await _publish(originals, options, publisher, output)
-            await publisher.drain()
+            total = len(originals) * (options.loop + 1)
+            publishing = time.monotonic()
+            await _publish(originals, options, publisher, output, total, publishing)
+            ticker = asyncio.ensure_future(_tick_until_done(output, publisher, total, publishing))
+            try:
+                await publisher.drain()
+            finally:
+                ticker.cancel()
+            output.tick(publisher.acked, total, publishing, force=True)
         finally:
             try:
                 await asyncio.wait_for(producer.stop(), timeout=max(options.broker_timeout, 10.0))
@@ -531,13 +545,18 @@ async def _read_all(paths: list[str], options: IngestOptions, summary: IngestSum
     return originals
 
 
+async def _tick_until_done(output: _Output, publisher: _Publisher, total: int, start: float) -> None:
+    """Keep the progress line moving while the last acknowledgements arrive."""
+    while output.progress:
+        output.tick(publisher.acked, total, start)
+        await asyncio.sleep(0.2)
+
+
 async def _publish(originals: list[Article], options: IngestOptions, publisher: _Publisher,
-                   output: _Output) -> None:
+                   output: _Output, total: int, start: float) -> None:
     if options.speedup is not None:
         originals = replay_order(originals)
     pacer = Pacer(rate=options.rate, speedup=options.speedup, max_gap=options.max_gap)
-    total = len(originals) * (options.loop + 1)
-    start = time.monotonic()
     for article in originals:
         base = article.to_dict()
         when = replay_time(article) if pacer.paced else None
@@ -548,7 +567,6 @@ async def _publish(originals: list[Article], options: IngestOptions, publisher: 
                     await asyncio.sleep(delay)
             await publisher.article(base if k == 0 else copy_dict(base, k), article)
             output.tick(publisher.acked, total, start)
-    output.tick(publisher.acked, total, start, force=True)
 
 
 def run(paths: list[str], options: IngestOptions, settings: Settings) -> int:

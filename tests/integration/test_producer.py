@@ -442,8 +442,13 @@ def test_rate_50_over_200_looped_articles_takes_4_seconds(kafka, topics, seeds_d
     assert sorted(a.copy for _, a, _ in got if a.replay_of == next(iter(originals))) == list(range(1, 40))
 
 
-def test_loop_as_fast_as_possible(kafka, topics, seeds_dir):
-    summary, _ = run_ingest(kafka, topics, [seeds_dir], loop=199)
+def test_loop_as_fast_as_possible_with_progress(kafka, topics, seeds_dir):
+    err = io.StringIO()
+    options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, loop=199, progress=True, stderr=err)
+    summary = asyncio.run(ingest([str(seeds_dir)], options, settings_for(kafka)))
     assert summary.published == 1000 == len(summary.ids) == len(set(summary.ids))
     assert len(consume(kafka.bootstrap, topics.raw)) == 1000
     assert summary.articles_per_s > 200
+    progress, _, summary_line = err.getvalue().rpartition("\n")[0].rpartition("\n")
+    assert "\rsvodka: 1000/1000 articles" in progress
+    assert summary_line.startswith("ingest: read 5, published 1000, ")
