@@ -80,13 +80,17 @@ def sink_env(private_kafka, tmp_path):
                      SVODKA_COMMIT_INTERVAL="600")  # offsets are committed only at shutdown
     settings = settings_for(env)
     asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
+    spawned.clear()
     yield env, settings
-    for proc in stack.StackState.load(settings).services:
+    for proc in spawned:
         if proc.alive:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def start_sink(env: dict, settings: Settings) -> stack.ServiceProc:
+spawned: list[stack.ServiceProc] = []  # every sink a test starts, killed at teardown
+
+
+def spawn_sink(env: dict, settings: Settings) -> stack.ServiceProc:
     old = dict(os.environ)
     os.environ.update(env)  # the spawned worker inherits the test's settings
     try:
@@ -94,6 +98,12 @@ def start_sink(env: dict, settings: Settings) -> stack.ServiceProc:
     finally:
         os.environ.clear()
         os.environ.update(old)
+    spawned.append(proc)
+    return proc
+
+
+def start_sink(env: dict, settings: Settings) -> stack.ServiceProc:
+    proc = spawn_sink(env, settings)
     state = stack.StackState.load(settings)
     state.services = [proc]
     state.save(settings)
@@ -126,13 +136,7 @@ def test_store_locked_for_a_while_then_everything_arrives(sink_env, tmp_path):
          f"c = connect({url!r}, create_database=True); print('locked', flush=True); time.sleep(20)"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
-    old = dict(os.environ)
-    os.environ.update(env)
-    try:
-        sink = stack._spawn(settings, "sink", 1)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    sink = spawn_sink(env, settings)
     asyncio.run(publish(settings.kafka_bootstrap, [enriched(i) for i in range(200)]))
     # While the store is locked the sink keeps the batch and retries it; health says so.
     health = None
