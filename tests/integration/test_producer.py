@@ -185,6 +185,11 @@ def test_seed_directory(kafka, topics, seeds_dir, monkeypatch):
     for key, _, record in articles_in(kafka, topics.raw):
         partitions.setdefault(key, set()).add(record.partition)
     assert len(partitions) == SEED_COUNT and all(len(p) == 1 for p in partitions.values())
+    # one seed file on its own: the same id as from the directory
+    single, _ = run_ingest(kafka, Topics(topics.raw + ".one", topics.dlq), [seeds_dir / "003_7560d287a176d7fc.txt"])
+    [(key, article, _)] = articles_in(kafka, topics.raw + ".one")
+    assert key == single.ids[0] == sources["003"].id
+    assert (article.date_source, article.published_at) == ("header", "2025-10-28T00:00:00+00:00")
 
 
 def test_directory_recursive_glob_json_html_and_encodings(kafka, topics, tmp_path):
