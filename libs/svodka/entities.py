@@ -209,12 +209,10 @@ def _person_candidates(tok: str) -> tuple[tuple[str | None, str | None, str, flo
         return _unknown_person_candidates(tok)
     parses = [p for p in _parse(tok) if _number(p.tag) != "plur" or "Sgtm" in p.tag]
     named = [p for p in parses if _NAME_TAGS & p.tag.grammemes]
-    if known and named:
+    if named:
         pool = named
-    else:
-        pool = [p for p in parses if p.tag.POS == "NOUN"] or parses
-        if named:  # unknown word: prefer name readings, keep the others
-            pool = named + [p for p in pool if p not in named]
+    else:  # a dictionary word used as a name: «Мостовой», «Толстая», «Макрон»
+        pool = [p for p in parses if p.tag.POS in ("NOUN", "ADJF")] or parses
     out = []
     for p in pool:
         weight = p.score * (1.0 if p in named else 0.5)
@@ -265,11 +263,18 @@ def _unknown_person_candidates(tok: str) -> tuple[tuple[str | None, str | None, 
             continue
         if len(normal) - common == 2 and normal[common] in "еоё":
             continue  # a fleeting vowel: «Шольца» → «Шолец»
-        word = tok if _case(p.tag) == "nomn" else _restore_case(tok, normal)
-        accepted.append((_case(p.tag), _gender(p.tag), word, p.score))
+        case = _case(p.tag)
+        if case == "nomn":
+            word = tok
+        else:
+            word = _restore_case(tok, _inflect(p, {"nomn", "sing"}) or normal)
+        accepted.append((case, _gender(p.tag), word, p.score))
     if accepted:
         top = max(a[3] for a in accepted)
-        out.extend((c, g, w, 0.6 * sc / top) for c, g, w, sc in accepted)
+        for c, g, w, sc in accepted:
+            # «Рютте», «Гёте» are more often indeclinable than a dative or «о Мерце»
+            penalty = 0.4 if low.endswith("е") and c in ("datv", "loct") else 1.0
+            out.append((c, g, w, 0.6 * penalty * sc / top))
     for ending, case, repl, gender in _PER_ENDINGS:
         if not low.endswith(ending) or len(low) - len(ending) < 2:
             continue
@@ -288,6 +293,8 @@ def _unknown_person_candidates(tok: str) -> tuple[tuple[str | None, str | None, 
         if repl == "ь" and not base.endswith(("л", "н", "р")):
             continue
         weight = 0.5 if gender == "masc" else 0.4
+        if ending == "е":
+            weight *= 0.4  # see above
         out.append((case, gender, tok[: -len(ending)] + repl, weight))
         if case == "gent" and repl == "":
             out.append(("accs", gender, tok[: -len(ending)], weight * 0.8))
@@ -512,11 +519,27 @@ def normalize(text: str, type: str) -> str:
     words = [w for w in _SPLIT.split(text) if w]
     if not words:
         return text
+    if type == PER and len(words) > 1 and all(w.isupper() for w in words):
+        words = ["-".join(p.capitalize() for p in w.split("-")) if len(w) > 1 and _LETTER.search(w[-1]) else w
+                 for w in words]  # «КИМ ЧЕН ЫНА» in a headline; initials «А.» stay
+    else:
+        words = [_unshout(w) for w in words]
     if type == PER:
         words = _normalize_person(words)
     else:
         words = _normalize_group(words)
     return " ".join(words)
+
+
+def _unshout(word: str) -> str:
+    """«МОСКВУ» in an all-capitals headline is a word, not an abbreviation like «МИД»
+    or «США»: give it ordinary capitalisation so that it can be normalised."""
+    if len(word) < 4 or not word.isupper() or not _is_cyrillic_word(word) or not _known(word):
+        return word
+    parses = _parse(word)
+    if any("Abbr" in p.tag for p in parses) or not any(p.tag.POS in ("NOUN", "ADJF") for p in parses):
+        return word
+    return "-".join(part.capitalize() for part in word.split("-"))
 
 
 def inflect_phrase(name: str, case: str) -> str:
@@ -589,6 +612,10 @@ def _clean(text: str, start: int, stop: int) -> tuple[int, int]:
 def _is_junk(span_text: str, type: str) -> bool:
     if not _LETTER.search(span_text):
         return True
+    if type != PER and " " not in span_text and _is_cyrillic_word(span_text) and _known(span_text):
+        # a lone adjective cut out of a longer name: «Российской (премьер-лиги)»
+        if all(p.tag.POS in ("ADJF", "PRTF") for p in _parse(span_text)):
+            return True
     if type == PER:
         if span_text.lower() in _WEEKDAYS:
             return True

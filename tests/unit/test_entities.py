@@ -77,6 +77,12 @@ def spans_of(ner, finder, text):
     ("Марко Рубио", "Марко Рубио"),
     ("Джастин Маккарри", "Джастин Маккарри"),
     ("Урсулой фон дер Ляйен", "Урсула фон дер Ляйен"),
+    ("Андрей Мостовой", "Андрей Мостовой"),  # an adjective-like surname, not «Мостовая»
+    ("Эльвиры Набиуллиной", "Эльвира Набиуллина"),
+    ("Набиуллиной", "Набиуллина"),
+    ("Льва Толстого", "Лев Толстой"),
+    ("Марка Рютте", "Марк Рютте"),
+    ("Рютте", "Рютте"),
     ("Трампа", "Трамп"),
     ("Шойгу", "Шойгу"),
 ])
@@ -205,3 +211,21 @@ def test_offsets_are_exact_on_all_seeds(ner, finder):
             assert text[s.start:s.stop] == s.text, (path.name, s)
             assert s.type in ("PER", "ORG", "LOC")
             assert s.normal
+
+
+@pytest.mark.parametrize("text, type, normal", [
+    ("МОСКВУ", "LOC", "Москва"),
+    ("СЕВЕРНОЙ КОРЕИ", "LOC", "Северная Корея"),
+    ("КИМ ЧЕН ЫНА", "PER", "Ким Чен Ын"),
+    ("СЕРГЕЮ ЛАВРОВУ", "PER", "Сергей Лавров"),
+    ("США", "LOC", "США"),  # a real abbreviation stays
+    ("ЦТАК", "ORG", "ЦТАК"),
+])
+def test_all_capitals_headlines(text, type, normal):
+    assert normalize(text, type) == normal
+
+
+def test_lone_adjective_cut_from_a_name_is_dropped(ner, finder):
+    text = "«Зенит» обыграл «Спартак» со счетом 2:1 в матче 15-го тура Российской премьер-лиги."
+    spans = spans_of(ner, finder, text)
+    assert "Российской" not in {s.text for s in spans}
