@@ -34,6 +34,13 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+@pytest.fixture(scope="session")
+def chdb_url(tmp_path_factory) -> str:
+    """The one chDB store this test process may open (chDB hosts one engine path per
+    process); test modules keep apart by using databases of their own in it."""
+    return f"chdb://{tmp_path_factory.mktemp('chdb')}/store"
+
+
 @pytest.fixture
 def private_kafka(tmp_path_factory) -> LocalKafka:
     """A broker of the test's own (≈4 s to start), for tests whose topics must start empty."""

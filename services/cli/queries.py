@@ -109,7 +109,7 @@ def format_json(result: QueryResult) -> str:
     return "\n".join(json.dumps(dict(zip(data["columns"], row)), ensure_ascii=False) for row in data["rows"])
 
 
-def print_result(result: QueryResult, fmt: str, out=sys.stdout) -> None:
+def print_result(result: QueryResult, fmt: str, out=None) -> None:
     text = {"table": format_table, "csv": format_csv, "json": format_json}[fmt](result)
     if text:
-        print(text, file=out)
+        print(text, file=out or sys.stdout)

@@ -57,12 +57,21 @@ def add_parser(verbs, handler) -> None:
 
 
 def resolve_entity(queries: Queries, name: str) -> tuple[str, str]:
-    """(canonical_id, canonical name) for any name, alias or inflected form seen in mentions."""
+    """(canonical_id, canonical name) for any name, alias or inflected form seen in mentions,
+    or any alias in the curated alias file (libs/svodka/data/aliases.tsv)."""
+    from svodka.canonical import AliasTable
+
+    known = AliasTable.load().lookup(name.strip())
+    if known is not None:
+        rows = queries.run(f"SELECT canonical_id, any(canonical) FROM mentions WHERE canonical_id = {_q(known.id)} "
+                           "GROUP BY canonical_id").rows
+        if rows:
+            return rows[0][0], rows[0][1]
     needle = _q(name.strip().lower().replace("ё", "е"))
     rows = queries.run(
         "SELECT canonical_id, any(canonical), count() AS n FROM mentions "
-        f"WHERE replaceAll(lower(canonical), 'ё', 'е') = {needle} OR replaceAll(lower(normal), 'ё', 'е') = {needle} "
-        f"OR replaceAll(lower(text), 'ё', 'е') = {needle} OR canonical_id = {_q(name)} "
+        f"WHERE replaceAll(lowerUTF8(canonical), 'ё', 'е') = {needle} OR replaceAll(lowerUTF8(normal), 'ё', 'е') = {needle} "
+        f"OR replaceAll(lowerUTF8(text), 'ё', 'е') = {needle} OR canonical_id = {_q(name)} "
         "GROUP BY canonical_id ORDER BY n DESC LIMIT 1").rows
     if not rows:
         raise QueryError(f"no entity named {name!r} in the data (try `svodka report top-entities`)")
@@ -88,7 +97,8 @@ def run(args, queries: Queries) -> int:
             where.append(f"published_at < toDateTime64({_q(args.until)}, 3, 'UTC') + INTERVAL 1 DAY")
         result = queries.run(
             "SELECT any(canonical) AS entity, any(type) AS type, uniqExact(article_id) AS articles, "
-            f"count() AS mentions FROM mentions WHERE {' AND '.join(where)} "
+            "count() AS mentions FROM (SELECT canonical_id, canonical, type, article_id FROM mentions "
+            f"WHERE {' AND '.join(where)}) "
             f"GROUP BY canonical_id ORDER BY articles DESC, mentions DESC, entity LIMIT {int(args.limit)}")
     elif report == "timeline":
         cid, name = resolve_entity(queries, args.entity)

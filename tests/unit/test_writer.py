@@ -11,15 +11,15 @@ from svodka.clickhouse import rows
 from svodka.clickhouse.writer import Batch, Writer, WriteResult
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, Figure, Mention
 
-# One chDB engine per process: every test here shares one store and uses its own ids.
+# One chDB engine per process: this module uses a database of its own in the session's
+# store, and every test its own article ids.
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    url = f"chdb://{tmp_path_factory.mktemp('chdb')}"
-    client = connect(url, create_database=True)
+def store(chdb_url):
+    client = connect(chdb_url, database="writer_test", create_database=True)
     migrate(client)
-    return url, client
+    return chdb_url, client
 
 
 def article(id: str, mentions: int = 2, figures: int = 1, day: str = "2025-07-12") -> EnrichedArticle:
@@ -96,7 +96,7 @@ def test_a_record_clickhouse_refuses_is_dead_lettered_and_the_rest_stored(store)
 
 def test_user_query_cannot_disable_writes(store):
     url, client = store
-    reader = readonly_client(url)
+    reader = readonly_client(url, database="writer_test")
     for statement in ("INSERT INTO articles (id) VALUES ('evil')", "DROP TABLE articles",
                       "SELECT 1; DROP TABLE articles", "SELECT * FROM file('/etc/passwd', 'LineAsString')",
                       "SET readonly = 0", "OPTIMIZE TABLE articles FINAL"):

@@ -63,9 +63,9 @@ def _jsonable(value):
     return value
 
 
-def readonly_client(url: str) -> Client:
+def readonly_client(url: str, database: str | None = None) -> Client:
     """A client for user queries. Embedded: a separate chDB handle, read-only for good."""
-    client = connect(url)
+    client = connect(url, database=database)
     if is_embedded(url):
         client.command("SET readonly = 2")
     return client
