@@ -2,12 +2,19 @@
 
 One agent, concurrency=1; scale by running more workers over the partitions.
 The natasha models load once per process, when the agent starts.
+
+A poison article must not block its partition: one longer than
+``SVODKA_EXTRACT_MAX_CHARS`` (default 200,000 — a 40x longer than a long news story;
+natasha's time grows with length) is dead-lettered without trying, and one that
+makes the extractor raise is tried ``SVODKA_EXTRACT_TRIES`` times (default 2), then
+dead-lettered with the error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from svodka import logs
 from svodka.config import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
@@ -23,6 +30,9 @@ app = make_app("extract", settings)
 unique = raw_topic(app, TOPIC_UNIQUE)
 enriched = raw_topic(app, TOPIC_ENRICHED)
 dead_letters = raw_topic(app, TOPIC_DLQ)
+
+MAX_CHARS = int(os.environ.get("SVODKA_EXTRACT_MAX_CHARS") or 200_000)
+TRIES = max(1, int(os.environ.get("SVODKA_EXTRACT_TRIES") or 2))
 
 _extractor = None
 
@@ -50,11 +60,22 @@ async def extract(stream):
         except RecordError as exc:
             await _dead_letter(sha256_hex(payload)[:20], "articles.unique", str(exc), payload)
             continue
-        try:
-            result = extractor().extract(article)
-        except Exception as exc:  # one bad article must not block its partition
-            log.warning("extraction failed", extra={"fields": {"id": article.id, "error": repr(exc)}})
-            await _dead_letter(article.id, article.source, f"extraction failed: {type(exc).__name__}: {exc}",
+        if len(article.text) > MAX_CHARS:
+            await _dead_letter(article.id, article.source,
+                               f"article too long for extraction: {len(article.text)} characters "
+                               f"(limit SVODKA_EXTRACT_MAX_CHARS={MAX_CHARS})", article.text.encode("utf-8", "replace"))
+            continue
+        result, error = None, None
+        for _ in range(TRIES):
+            try:
+                result = extractor().extract(article)
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad article must not block its partition
+                error = exc
+        if result is None:
+            log.warning("extraction failed", extra={"fields": {"id": article.id, "error": repr(error)}})
+            await _dead_letter(article.id, article.source,
+                               f"extraction failed after {TRIES} tries: {type(error).__name__}: {error}",
                                article.text.encode("utf-8", "replace"))
             continue
         await enriched.send(key=article.id.encode(), value=result.to_json())
