@@ -43,7 +43,6 @@ from .entities import (
     EntitySpan,
     inflect_phrase,
     is_east_asian_name,
-    person_variants,
     strip_east_asian_ending,
 )
 
@@ -440,7 +439,7 @@ class Resolver:
             if s.type == PER:
                 continue
             out[i] = self._resolve_group(s)
-        return [o for o in out]  # type: ignore[misc]
+        return out  # type: ignore[return-value]  # every slot is filled above
 
     # ---- persons
 
@@ -522,8 +521,3 @@ class Resolver:
         if ent is not None:
             return ent
         return Canonical(make_id(ORG, name), name, ORG)
-
-
-@lru_cache(maxsize=4)
-def default_aliases(path: str | None = None) -> AliasTable:
-    return AliasTable.load(path)
