@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from svodka.localkafka import LocalKafka, free_port
+from svodka.localkafka import LocalKafka, scratch_broker
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -17,14 +17,7 @@ SEEDS = REPO / "seeds"
 def kafka(tmp_path_factory) -> LocalKafka:
     """A real broker for the whole test session. Jars are shared with the dev cache
     (``.svodka/kafka/libs``) so they are resolved once per machine."""
-    home = tmp_path_factory.mktemp("kafka-home")
-    cache = REPO / ".svodka" / "kafka" / "libs"
-    broker = LocalKafka(home=home, port=free_port(), partitions=8)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    LocalKafka(home=REPO / ".svodka").ensure_jars()
-    (home / "kafka").mkdir(parents=True, exist_ok=True)
-    os.symlink(cache.resolve(), broker.libs_dir)
-    broker.start()
+    broker = scratch_broker(tmp_path_factory.mktemp("kafka-home"))
     yield broker
     broker.stop()
 
@@ -44,12 +37,7 @@ def chdb_url(tmp_path_factory) -> str:
 @pytest.fixture
 def private_kafka(tmp_path_factory) -> LocalKafka:
     """A broker of the test's own (≈4 s to start), for tests whose topics must start empty."""
-    home = tmp_path_factory.mktemp("private-kafka")
-    broker = LocalKafka(home=home, port=free_port(), partitions=8)
-    (home / "kafka").mkdir(parents=True, exist_ok=True)
-    LocalKafka(home=REPO / ".svodka").ensure_jars()
-    os.symlink((REPO / ".svodka" / "kafka" / "libs").resolve(), broker.libs_dir)
-    broker.start()
+    broker = scratch_broker(tmp_path_factory.mktemp("private-kafka"))
     yield broker
     broker.stop()
 

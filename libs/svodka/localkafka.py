@@ -217,6 +217,21 @@ class LocalKafka:
             _wait_gone(pid, 10)
 
 
+def scratch_broker(home: Path, jar_cache: Path = REPO_ROOT / ".svodka") -> LocalKafka:
+    """A started broker on a free port with its data under ``home`` (tests, benchmarks).
+
+    Its jars are linked from ``jar_cache`` (resolved there once), so a throw-away
+    broker costs a JVM start, not a Maven run.
+    """
+    cache = LocalKafka(home=jar_cache).ensure_jars()
+    broker = LocalKafka(home=home, port=free_port())
+    broker.libs_dir.parent.mkdir(parents=True, exist_ok=True)
+    if not broker.libs_dir.exists():
+        os.symlink(cache.resolve(), broker.libs_dir)
+    broker.start()
+    return broker
+
+
 def _terminate(pid: int, timeout: float) -> None:
     try:
         os.killpg(pid, signal.SIGTERM)

@@ -1,0 +1,177 @@
+"""End-to-end benchmark: looped seed articles through producer → dedup → extract → sink.
+
+In one run, on the same texts:
+- bare natasha NER throughput (Segmenter + NewsNERTagger), the yardstick;
+- end-to-end throughput with 1 and with 2 extract workers (a fresh broker, store and
+  stack for each), timed from the start of `ingest` until every article is in ClickHouse;
+- end-to-end latency p50/p99 (ingested_at → stored_at, both recorded per row) with the
+  producer pacing articles at half of the 1-worker capacity;
+- peak RSS (VmHWM) of each extract worker.
+Floors (issue «Scale and faults»): 1 worker ≥ 0.7× bare NER; 2 workers ≥ 1.6× 1 worker;
+p99 ≤ 3 s; peak RSS ≤ 600 MB per extract worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from svodka.config import Settings
+from svodka.localkafka import scratch_broker
+from svodka.text import split_seed_header
+
+from svodka_services.cli import stack
+from svodka_services.cli.queries import Queries
+from svodka_services.producer.publisher import IngestOptions, ingest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+def seed_texts() -> list[str]:
+    return [split_seed_header(p.read_text(encoding="utf-8"))[1] for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def bare_ner(texts: list[str]) -> float:
+    """Articles/s of natasha's NER alone (best of two passes after a warm-up)."""
+    from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
+
+    segmenter, tagger = Segmenter(), NewsNERTagger(NewsEmbedding())
+
+    def one_pass() -> float:
+        start = time.perf_counter()
+        for text in texts:
+            doc = Doc(text)
+            doc.segment(segmenter)
+            doc.tag_ner(tagger)
+        return len(texts) / (time.perf_counter() - start)
+
+    one_pass()
+    return max(one_pass(), one_pass())
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Stack:
+    """A throw-away broker, chDB store and svodka stack under a temp dir."""
+
+    def __init__(self, root: Path, extract_workers: int) -> None:
+        self.broker = scratch_broker(root / "kafka-home")
+        self.settings = Settings(home=root / "home", kafka_port=self.broker.port,
+                                 kafka_bootstrap=self.broker.bootstrap, clickhouse_url=f"chdb://{root / 'store'}",
+                                 manage_kafka=False, sink_batch_seconds=0.5)
+        self.state = stack.up(self.settings, extract_workers=extract_workers, say=lambda _: None)
+        self.queries = Queries(self.settings)
+
+    def ingest(self, **options) -> None:
+        opts = IngestOptions(report=False, progress=False, **options)
+        asyncio.run(ingest([str(SEEDS)], opts, self.settings))
+
+    def stored(self) -> int:
+        return int(self.queries.scalar("SELECT count() FROM articles") or 0)
+
+    def wait_stored(self, n: int, timeout: float = 1800) -> None:
+        deadline = time.monotonic() + timeout
+        while self.stored() < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {self.stored()} of {n} articles stored after {timeout:.0f} s")
+            time.sleep(0.25)
+
+    def extract_rss(self) -> list[float]:
+        return [round(peak_rss_mb(p.pid), 1) for p in self.state.live("extract")]
+
+    def close(self) -> None:
+        stack.down(self.settings, say=lambda _: None)
+        self.broker.stop()
+
+
+def throughput(workers: int, articles: int, tmp: Path) -> dict:
+    s = Stack(tmp / f"throughput-{workers}", workers)
+    try:
+        s.ingest()  # warm-up: models loaded, topics and connections live
+        s.wait_stored(5, 300)
+        loops = articles // 5
+        start = time.perf_counter()
+        s.ingest(loop=loops)
+        s.wait_stored(5 + loops * 5)
+        seconds = time.perf_counter() - start
+        return {"workers": workers, "articles": loops * 5, "seconds": round(seconds, 2),
+                "articles_per_s": round(loops * 5 / seconds, 2), "extract_peak_rss_mb": s.extract_rss()}
+    finally:
+        s.close()
+
+
+def latency(rate: float, seconds: float, tmp: Path) -> dict:
+    s = Stack(tmp / "latency", 1)
+    try:
+        s.ingest()
+        s.wait_stored(5, 300)
+        loops = max(1, int(rate * seconds / 5))
+        s.ingest(loop=loops, rate=rate)
+        s.wait_stored(5 + loops * 5)
+        time.sleep(1)
+        p50, p99, worst = s.queries.run(
+            "SELECT quantileExact(0.5)(ms), quantileExact(0.99)(ms), max(ms) FROM "
+            "(SELECT dateDiff('millisecond', ingested_at, stored_at) AS ms FROM articles WHERE replay_of != '')"
+        ).rows[0]
+        return {"rate": round(rate, 2), "articles": loops * 5, "p50_ms": p50, "p99_ms": p99, "max_ms": worst,
+                "extract_peak_rss_mb": s.extract_rss()}
+    finally:
+        s.close()
+
+
+def run(articles: int = 2000, latency_seconds: float = 40.0) -> dict:
+    texts = seed_texts() * 40
+    ner = bare_ner(texts)
+    with tempfile.TemporaryDirectory(prefix="svodka-bench-") as tmp:
+        one = throughput(1, articles, Path(tmp))
+        two = throughput(2, articles, Path(tmp))
+        lat = latency(one["articles_per_s"] / 2, latency_seconds, Path(tmp))
+    rss = max(one["extract_peak_rss_mb"] + two["extract_peak_rss_mb"] + lat["extract_peak_rss_mb"])
+    result = {
+        "bare_ner_aps": round(ner, 2), "one_worker": one, "two_workers": two, "latency": lat,
+        "ratio_one_worker_vs_ner": round(one["articles_per_s"] / ner, 3),
+        "ratio_two_vs_one": round(two["articles_per_s"] / one["articles_per_s"], 3),
+        "peak_rss_mb": rss,
+    }
+    result["ok"] = (result["ratio_one_worker_vs_ner"] >= 0.7 and result["ratio_two_vs_one"] >= 1.6
+                    and (lat["p99_ms"] or 0) <= 3000 and rss <= 600)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--latency-seconds", type=float, default=40.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    r = run(args.articles, args.latency_seconds)
+    if args.json:
+        print(json.dumps(r))
+    else:
+        print(f"bare natasha NER:      {r['bare_ner_aps']:.1f} articles/s")
+        print(f"pipeline, 1 extract:   {r['one_worker']['articles_per_s']:.1f} articles/s "
+              f"= {r['ratio_one_worker_vs_ner']:.2f}× bare NER (floor 0.7)")
+        print(f"pipeline, 2 extract:   {r['two_workers']['articles_per_s']:.1f} articles/s "
+              f"= {r['ratio_two_vs_one']:.2f}× 1 worker (floor 1.6)")
+        lat = r["latency"]
+        print(f"latency at {lat['rate']} articles/s: p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (floor 3000)")
+        print(f"peak RSS per extract worker: {r['peak_rss_mb']} MB (floor 600)")
+    sys.exit(0 if r["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()
