@@ -1,0 +1,115 @@
+"""`make bench`: every benchmark in one run, the ratios against their floors, and
+docs/BENCHMARKS.md rewritten with the figures, the machine and the date.
+
+Each benchmark is its own script (run one alone with `--help`); this runs them in
+sequence — never side by side, since they would share the two cores — and reads
+their `--json` output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+
+# name, script, extra arguments, function(result) -> (measured, floor text, ok)
+CHECKS = [
+    ("extraction vs bare natasha NER", "bench_extract.py", [],
+     lambda r: (f"bare NER {r['bare_ner_aps']:.1f} art/s, extraction {r['extract_aps']:.1f} art/s, "
+                f"ratio {r['ratio']:.2f}", "ratio ≥ 0.8", r["ok"])),
+    ("producer, 10,000 looped seed articles", "bench_producer.py", [],
+     lambda r: (f"{r['articles_per_s']:,.0f} articles/s, {r['mb_per_s']:.1f} MB/s", "> 2,000 articles/s", r["ok"])),
+    ("dedup, one worker", "bench_dedup.py", [],
+     lambda r: (", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in r.items()
+                          if k.endswith("articles_per_s") and isinstance(v, (int, float))),
+                "> 1,000 articles/s per worker", r.get("ok", True))),
+    ("sink, 100,000 mention rows on chDB", "bench_sink.py", [],
+     lambda r: (f"{r['mention_rows_per_s']:,} mention rows/s ({r['rows_per_s']:,} rows/s in all)",
+                "> 50,000 rows/s", r["mention_rows_per_s"] > 50_000)),
+    ("pipeline, 2,000 looped articles end to end", "bench_pipeline.py", [],
+     lambda r: (f"bare NER {r['bare_ner_aps']:.1f} art/s; 1 extract worker {r['one_worker']['articles_per_s']:.1f} "
+                f"art/s ({r['ratio_one_worker_vs_ner']:.2f}× NER); 2 workers {r['two_workers']['articles_per_s']:.1f} "
+                f"art/s ({r['ratio_two_vs_one']:.2f}× 1 worker); latency at {r['latency']['rate']} art/s p50 "
+                f"{r['latency']['p50_ms']} ms, p99 {r['latency']['p99_ms']} ms; extract peak RSS {r['peak_rss_mb']} MB",
+                "1 worker ≥ 0.7× NER; 2 ≥ 1.6× 1; p99 ≤ 3 s; RSS ≤ 600 MB", r["ok"])),
+]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
+                          if l.startswith("MemTotal")).split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        mem = "?"
+    return (f"{os.cpu_count()} cores ({cpu}), {mem} RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> int:
+    only = sys.argv[1:]
+    rows = []
+    for name, script, args, describe in CHECKS:
+        if only and not any(o in script for o in only):
+            continue
+        print(f"== {name} ({script}) ...", file=sys.stderr, flush=True)
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, str(BENCH / script), "--json", *args], capture_output=True, text=True,
+                              cwd=REPO)
+        seconds = time.monotonic() - start
+        try:
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            measured, floor, ok = describe(result)
+        except (IndexError, ValueError, KeyError) as exc:
+            measured, floor, ok = f"failed ({exc!r}); stderr: {proc.stderr.strip()[-300:]}", "", False
+        rows.append((name, measured, floor, ok, seconds))
+        print(f"   {'ok ' if ok else 'LOW'} {measured}  [{floor}]  ({seconds:.0f} s)", file=sys.stderr, flush=True)
+
+    print()
+    for name, measured, floor, ok, _ in rows:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {measured}  (floor: {floor})")
+    if not only:
+        write_doc(rows)
+    return 0 if all(r[3] for r in rows) else 1
+
+
+def write_doc(rows) -> None:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`), which runs every benchmark in sequence and",
+        "compares each figure with its floor. Each script also runs alone (`--help`).",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {machine()}",
+        "",
+        "| benchmark | measured | floor | |",
+        "|---|---|---|---|",
+    ]
+    for name, measured, floor, ok, seconds in rows:
+        lines.append(f"| {name} | {measured} | {floor} | {'pass' if ok else '**below floor**'} ({seconds:.0f} s) |")
+    notes = REPO / "docs" / "BENCHMARKS.notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
+    (REPO / "docs" / "BENCHMARKS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
