@@ -5,37 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import datetime, timezone
-from pathlib import Path
 
+from svodka import sources
 from svodka.records import Article, EnrichedArticle
-from svodka.text import article_id, sha256_hex, split_seed_header
 
 
 def articles_from_paths(paths: list[str]) -> Iterator[Article | str]:
-    """Articles from files (directories are walked); a str item is an error for that path."""
-    for name in paths:
-        path = Path(name)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            try:
-                raw = file.read_bytes()
-                text = raw.decode("utf-8-sig")
-            except OSError as exc:
-                yield f"{file}: cannot read ({exc.strerror or exc})"
-                continue
-            except UnicodeDecodeError:
-                yield f"{file}: not UTF-8 text (use `svodka ingest`, which detects cp1251/KOI8-R)"
-                continue
-            if not text.strip():
-                yield f"{file}: empty file"
-                continue
-            date, body = split_seed_header(text)
-            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-            yield Article(id=article_id(file.name, body), source=str(file), text=body,
-                          published_at=f"{date}T00:00:00+00:00" if date else None,
-                          date_source="header" if date else "ingest", ingested_at=now,
-                          content_sha256=sha256_hex(body))
+    """Articles from files, directories, JSON (lines) and '-', read exactly as
+    ``svodka ingest`` reads them (same ids, encodings and dates); a str item is the
+    reason an input could not be read."""
+    for item in sources.read_inputs(paths):
+        if isinstance(item, sources.BadInput):
+            yield item.message
+        elif isinstance(item, Article):
+            yield item
 
 
 def extraction_json(result: EnrichedArticle) -> dict:
