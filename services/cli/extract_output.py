@@ -16,7 +16,7 @@ def articles_from_paths(paths: list[str]) -> Iterator[Article | str]:
     reason an input could not be read."""
     for item in sources.read_inputs(paths):
         if isinstance(item, sources.BadInput):
-            yield item.message
+            yield f"{item.source}: {item.message}"
         elif isinstance(item, Article):
             yield item
 
