@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 
-from svodka import logs
+from svodka import logs, observe
 from svodka.config import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
 from svodka.records import Article, DeadLetter, RecordError
 from svodka.streaming import make_app, raw_topic
@@ -30,6 +30,7 @@ app = make_app("extract", settings)
 unique = raw_topic(app, TOPIC_UNIQUE)
 enriched = raw_topic(app, TOPIC_ENRICHED)
 dead_letters = raw_topic(app, TOPIC_DLQ)
+obs = observe.install(app, "extract")  # /metrics/ and /health/ (stalled partitions)
 
 MAX_CHARS = int(os.environ.get("SVODKA_EXTRACT_MAX_CHARS") or 200_000)
 TRIES = max(1, int(os.environ.get("SVODKA_EXTRACT_TRIES") or 2))
@@ -79,9 +80,12 @@ async def extract(stream):
                                article.text.encode("utf-8", "replace"))
             continue
         await enriched.send(key=article.id.encode(), value=result.to_json())
+        obs.processed()
 
 
 async def _dead_letter(id: str, source: str, reason: str, payload: bytes) -> None:
     letter = DeadLetter(id=id, stage="extract", source=source, reason=reason[:2000],
                         payload_head=payload[:200].decode("utf-8", "replace"))
     await dead_letters.send(key=id.encode(), value=letter.to_json())
+    obs.failed()  # every article extract cannot handle ends here
+    obs.dead_lettered()

@@ -9,19 +9,19 @@ only after the batch is stored.
 
 In embedded mode this process owns the chDB store, so it also serves read-only
 SQL for ``svodka sql`` and the reports at ``POST /sql/`` on its web port.
+``/metrics/`` and ``/health/`` come from ``svodka.observe``; health adds the store's state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from faust.web import Request, Response, View
 
-from svodka import logs
+from svodka import logs, observe
 from svodka.clickhouse import connect
 from svodka.clickhouse.client import is_embedded
 from svodka.clickhouse.query import QueryRefused, readonly_client, run_query
@@ -45,6 +45,30 @@ _write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-write")
 _query_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sink-query")
 _state: dict = {"writer": None, "query_client": None, "stored_batches": 0, "rows": 0, "pending_since": None,
                 "last_error": "", "retries": 0}
+
+
+def _health_fields() -> dict:
+    pending = _state["pending_since"]
+    return {"store_open": _state["writer"] is not None, "stored_batches": _state["stored_batches"],
+            "rows": _state["rows"], "retries": _state["retries"], "last_error": _state["last_error"],
+            "blocked_for_s": round(time.time() - pending, 1) if pending else 0}
+
+
+# /metrics/ and /health/; a blocked store shows there as stalled partitions (records wait, nothing is acked).
+obs = observe.install(app, "sink", health=_health_fields)
+
+
+def _observe_stored(batch: Batch, result) -> None:
+    rejected = {letter.id for letter in result.rejected}
+    dead = sum(1 for letter in batch.dead_letters if letter.stage == "sink") + len(result.rejected)
+    obs.batch(len(batch))
+    obs.processed(len(batch) - dead)
+    if dead:
+        obs.failed(dead)
+        obs.dead_lettered(dead)
+    for record in [*batch.articles, *batch.duplicates]:
+        if record.id not in rejected:
+            obs.latency_since(record.ingested_at)
 
 
 def _open() -> None:
@@ -87,6 +111,7 @@ async def store(batch: Batch) -> None:
             result = await loop.run_in_executor(_write_pool, _state["writer"].write, batch)
             _state.update(stored_batches=_state["stored_batches"] + 1, rows=_state["rows"] + result.total_rows,
                           pending_since=None, last_error="")
+            _observe_stored(batch, result)
             if result.rejected:
                 log.warning("records refused by ClickHouse were dead-lettered",
                             extra={"fields": {"count": len(result.rejected)}})
@@ -94,6 +119,7 @@ async def store(batch: Batch) -> None:
         except (TransientError, Exception) as exc:  # noqa: BLE001 - anything here is retried, never dropped
             _state.update(last_error=str(exc)[:500], retries=_state["retries"] + 1)
             _state["pending_since"] = _state["pending_since"] or time.time()
+            obs.failed(len(batch))
             if not isinstance(exc, TransientError):
                 _state["writer"] = None  # reopen: the store may have been locked or reset
             log.warning("ClickHouse write failed; retrying the same batch",
@@ -141,16 +167,3 @@ class SQLView(View):
         except Exception as exc:  # noqa: BLE001 - the user's SQL error goes back to the user
             return self.json({"error": str(exc).strip().splitlines()[0][:1000]}, status=400)
         return self.json(result.to_json())
-
-
-@app.page("/health/")
-class HealthView(View):
-    async def get(self, request: Request) -> Response:
-        pending = _state["pending_since"]
-        ok = pending is None or time.time() - pending < 60
-        return self.json({
-            "service": "sink", "pid": os.getpid(), "ok": ok,
-            "store_open": _state["writer"] is not None, "stored_batches": _state["stored_batches"],
-            "rows": _state["rows"], "retries": _state["retries"], "last_error": _state["last_error"],
-            "blocked_for_s": round(time.time() - pending, 1) if pending else 0,
-        }, status=200 if ok else 503)
