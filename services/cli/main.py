@@ -54,8 +54,13 @@ def cmd_status(args, settings: Settings) -> int:
     for s in info["services"]:
         extra = ""
         health = s.get("health")
-        if health:
-            extra = f"  batches={health.get('stored_batches')} rows={health.get('rows')}"
+        if s["up"]:
+            extra = "  health ?" if s.get("ok") is None else "  ok" if s["ok"] else "  NOT OK"
+            if s.get("stalled"):
+                extra = "  STALLED " + ", ".join(f"{p['topic']}/{p['partition']} (lag {p['lag']}, {p['idle_s']:.0f} s)"
+                                                 for p in s["stalled"])
+        if health and "stored_batches" in health:
+            extra += f"  batches={health.get('stored_batches')} rows={health.get('rows')}"
             if health.get("last_error"):
                 extra += f"  last_error={health['last_error'][:80]!r}"
         print(f"{s['name']:<10} {'up' if s['up'] else 'DOWN':<5} pid {s['pid']:<7} {s['web']}{extra}")
@@ -69,7 +74,10 @@ def cmd_status(args, settings: Settings) -> int:
         for (group, topic), rows in sorted(by_group.items()):
             total = sum(r["lag"] for r in rows)
             parts = " ".join(f"{r['partition']}:{max(r['committed'], 0)}/{r['end']}" for r in rows)
-            print(f"  {group} / {topic}: lag {total}  [{parts}]")
+            print(f"  {group} / {topic}: lag {total}  [{parts}]" + ("  (behind)" if total > 0 else ""))
+    if info.get("stalled"):
+        print(f"\nSTALLED: {len(info['stalled'])} partition(s) with records waiting and no progress "
+              "(see the service's /health/ and log)")
     return 0
 
 

@@ -200,9 +200,16 @@ def down(settings: Settings, say=print) -> None:
 
 
 def status(settings: Settings) -> dict:
+    """What runs and how it fares.
+
+    Each live service's ``/health/`` is included; ``stalled`` lists the partitions a
+    service has records waiting in but has not advanced for ``SVODKA_STALL_SECONDS``
+    (the real liveness signal), ``lagging`` the groups whose committed offsets are
+    behind the log end (informational: commits trail processing by about a second).
+    """
     state = StackState.load(settings)
     result: dict = {"kafka": {"bootstrap": settings.kafka_bootstrap, "up": False}, "services": [], "lag": [],
-                    "clickhouse": settings.clickhouse_url}
+                    "clickhouse": settings.clickhouse_url, "stalled": [], "lagging": []}
     if manages_broker(settings):
         kafka = broker(settings)
         result["kafka"].update(managed=True, pid=kafka.pid(), up=kafka.is_running() and port_open(settings.kafka_port))
@@ -211,14 +218,23 @@ def status(settings: Settings) -> dict:
         result["kafka"].update(managed=False, up=port_open(int(port), host or "127.0.0.1"))
     for proc in state.services:
         entry = {"name": proc.name, "pid": proc.pid, "up": proc.alive, "web": proc.url, "log": proc.log}
-        if proc.alive and proc.service == "sink":
-            entry["health"] = http_json(f"{proc.url}/health/", timeout=2)
+        if proc.alive:
+            health = http_json(f"{proc.url}/health/", timeout=2)
+            entry["health"] = health
+            entry["ok"] = health.get("ok") if health else None  # None: no answer
+            entry["stalled"] = (health or {}).get("stalled") or []
+            result["stalled"] += [dict(service=proc.name, **p) for p in entry["stalled"]]
         result["services"].append(entry)
     if result["kafka"]["up"]:
         try:
             rows = asyncio.run(asyncio.wait_for(consumer_lag(settings.kafka_bootstrap), 20))
             result["lag"] = [dict(group=r.group, topic=r.topic, partition=r.partition, committed=r.committed,
                                   end=r.end, lag=r.lag) for r in rows]
+            behind: dict[tuple[str, str], int] = {}
+            for r in rows:
+                if r.lag > 0:
+                    behind[(r.group, r.topic)] = behind.get((r.group, r.topic), 0) + r.lag
+            result["lagging"] = [dict(group=g, topic=t, lag=n) for (g, t), n in sorted(behind.items())]
         except Exception as exc:  # noqa: BLE001 - status must still print what it knows
             result["lag_error"] = str(exc)
     return result
