@@ -49,6 +49,10 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         # between its writes and its commit.
         broker_commit_interval=float(os.environ.get("SVODKA_COMMIT_INTERVAL") or 1.0),
         stream_buffer_maxsize=1024,
+        # Do not wait for in-flight events at shutdown or rebalance: a sink retrying an
+        # unstored batch would hold SIGTERM forever. Unacknowledged events are simply
+        # not committed, and are redelivered to an idempotent stage.
+        stream_wait_empty=False,
         table_cleanup_interval=60.0,
         web_enabled=True,
     )

@@ -130,8 +130,14 @@ async def store(batch: Batch) -> None:
 
 @app.agent(sources, concurrency=1)
 async def sink(stream):
-    async for payloads in stream.take(settings.sink_batch_size, within=settings.sink_batch_seconds):
-        await store(decode_batch(payloads))
+    # noack_take, not take: take() acknowledges a batch's events when its generator
+    # closes, so a sink stopped while it retries an unstored batch would commit the
+    # offsets of records that never reached ClickHouse. Here they are acknowledged
+    # only after store() returns.
+    async for events in stream.noack_take(settings.sink_batch_size, within=settings.sink_batch_seconds):
+        await store(decode_batch([event.value for event in events]))
+        for event in events:
+            await stream.ack(event)
 
 
 @app.task

@@ -151,3 +151,37 @@ def test_store_locked_for_a_while_then_everything_arrives(sink_env, tmp_path):
     assert wait_rows(sink, 200) == 200
     time.sleep(1.5)
     assert query(sink, COUNTS) == [[200, 400, 200, 400, 200]]
+
+
+def test_sigterm_while_a_batch_is_unstored_loses_nothing(sink_env):
+    """A graceful stop must not commit the offsets of a batch that never reached ClickHouse."""
+    env, settings = sink_env
+    env = dict(env, SVODKA_COMMIT_INTERVAL="0.5")  # commit eagerly: a wrong ack would be committed
+    url = env["SVODKA_CLICKHOUSE_URL"]
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from svodka.clickhouse import connect; "
+         f"c = connect({url!r}, create_database=True); print('locked', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    sink = spawn_sink(env, settings)
+    asyncio.run(publish(settings.kafka_bootstrap, [enriched(i) for i in range(100)]))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        health = stack.http_json(f"{sink.url}/health/", timeout=2)
+        if health and health.get("retries", 0) >= 2:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the sink never tried to store the batch")
+    os.killpg(sink.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while sink.alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not sink.alive, "the sink ignored SIGTERM while retrying"
+    holder.stdin.close()
+    holder.wait(timeout=30)
+    sink = start_sink(env, settings)
+    assert wait_rows(sink, 100) == 100
+    time.sleep(1)
+    assert query(sink, COUNTS) == [[100, 200, 100, 200, 100]]
