@@ -30,6 +30,7 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_port: int = 9092
     partitions: int = 8
+    replication_factor: int = 1  # of the topics svodka creates (3 on a production cluster)
     clickhouse_url: str = "chdb://./.svodka/clickhouse"
     sink_batch_size: int = 1000
     sink_batch_seconds: float = 1.0
@@ -48,6 +49,7 @@ class Settings:
             kafka_port=port,
             kafka_bootstrap=_env("SVODKA_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}"),
             partitions=int(_env("SVODKA_PARTITIONS", "8")),
+            replication_factor=int(_env("SVODKA_REPLICATION_FACTOR", "1")),
             clickhouse_url=_env("SVODKA_CLICKHOUSE_URL", f"chdb://{home / 'clickhouse'}"),
             sink_batch_size=int(_env("SVODKA_SINK_BATCH_SIZE", "1000")),
             sink_batch_seconds=float(_env("SVODKA_SINK_BATCH_SECONDS", "1.0")),

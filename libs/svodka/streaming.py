@@ -40,7 +40,7 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         web_bind="127.0.0.1",
         web_host="127.0.0.1",
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
@@ -88,5 +88,5 @@ def run(app: faust.App) -> None:
     if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
         settings = Settings.from_env()
         asyncio.run(ensure_topics(settings.kafka_bootstrap, sorted(_APP_TOPICS.get(app.conf.id, ())),
-                                  app.conf.topic_partitions))
+                                  app.conf.topic_partitions, settings.replication_factor))
     app.main()

@@ -10,8 +10,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
+async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int, replication: int = 1) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Table changelogs (``*-changelog``) are compacted: they are the tables' state and
+    must never lose a key to retention."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     await admin.start()
     try:
@@ -19,7 +22,10 @@ async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -
         missing = [n for n in names if n not in existing]
         if missing:
             try:
-                await admin.create_topics([NewTopic(n, partitions, 1) for n in missing])
+                await admin.create_topics([
+                    NewTopic(n, partitions, replication,
+                             topic_configs={"cleanup.policy": "compact"} if n.endswith("-changelog") else {})
+                    for n in missing])
             except TopicAlreadyExistsError:
                 pass  # another process created it first: fine
         return missing
