@@ -6,9 +6,7 @@ so «КНДР» and «Северная Корея» find the same canonical enti
 
 from __future__ import annotations
 
-import sys
 
-from svodka.clickhouse.query import QueryResult
 
 from svodka_services.cli.queries import Queries, QueryError, print_result
 

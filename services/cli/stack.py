@@ -115,14 +115,14 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     return state
 
 
-def _spawn(settings: Settings, service: str, index: int) -> ServiceProc:
+def _spawn(settings: Settings, service: str, index: int, base_env: dict[str, str] | None = None) -> ServiceProc:
     name = f"{service}-{index}"
     port = free_port()
     data_dir = settings.home / "data" / name
     log = settings.log_dir / f"{name}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, SVODKA_WEB_PORT=str(port), SVODKA_DATA_DIR=str(data_dir.resolve()),
+    env = dict(os.environ if base_env is None else base_env, SVODKA_WEB_PORT=str(port), SVODKA_DATA_DIR=str(data_dir.resolve()),
                SVODKA_HOME=str(settings.home), SVODKA_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
                SVODKA_CLICKHOUSE_URL=settings.clickhouse_url, SVODKA_PARTITIONS=str(settings.partitions),
                SVODKA_SINK_BATCH_SIZE=str(settings.sink_batch_size),

@@ -6,31 +6,14 @@ producer → articles.raw → dedup → articles.unique → extract → articles
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from svodka.localkafka import pid_alive
 from tests.conftest import SEEDS, svodka_env
+from tests.helpers import svodka, sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-SVODKA = [sys.executable, "-m", "svodka_services.cli.main"]
-
-
-def svodka(env, *args, check=True, timeout=300) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*SVODKA, *args], env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"svodka {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def sql(env, query: str) -> list[dict]:
-    out = svodka(env, "sql", query, "--format", "json").stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 COUNTS = ("SELECT (SELECT count() FROM articles) AS articles, (SELECT count() FROM mentions) AS mentions, "

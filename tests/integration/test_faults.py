@@ -12,31 +12,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from svodka.localkafka import pid_alive
 from tests.conftest import SEEDS, svodka_env
+from tests.helpers import SVODKA, svodka, sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-SVODKA = [sys.executable, "-m", "svodka_services.cli.main"]
 LOOPS = 39  # 5 seeds and 39 copies of each: 200 distinct articles
-
-
-def svodka(env, *args, check=True, timeout=600) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*SVODKA, *args], env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"svodka {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def sql(env, query: str) -> list[dict]:
-    out = svodka(env, "sql", query, "--format", "json").stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def services(env) -> list[dict]:

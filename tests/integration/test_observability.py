@@ -28,11 +28,11 @@ from svodka.localkafka import port_open
 from svodka.topics import consumer_lag, ensure_topics
 from svodka_services.cli import stack
 from tests.conftest import svodka_env
-from tests.integration.test_sink_faults import enriched, settings_for, wait_rows
+from tests.helpers import SVODKA, settings_for, spawn
+from tests.integration.test_sink_faults import enriched, wait_rows
 
 pytestmark = pytest.mark.integration
 
-SVODKA = [sys.executable, "-m", "svodka_services.cli.main"]
 GROUP = "svodka-sink"
 
 
@@ -50,18 +50,7 @@ def obs_env(private_kafka, tmp_path):
 
 def spawn_sink(env: dict, settings, procs: list) -> stack.ServiceProc:
     """Start a sink worker with the test's environment and record it where ``svodka status`` looks."""
-    old = dict(os.environ)
-    os.environ.update(env)
-    try:
-        proc = stack._spawn(settings, "sink", 1)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-    procs.append(proc)
-    state = stack.StackState.load(settings)
-    state.services = [proc]
-    state.save(settings)
-    return proc
+    return spawn(env, "sink", procs, register=True)
 
 
 def get(url: str) -> tuple[int, bytes, str]:

@@ -10,7 +10,6 @@ import asyncio
 import codecs
 import io
 import json
-import os
 import subprocess
 import sys
 import threading

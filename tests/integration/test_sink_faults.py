@@ -18,6 +18,7 @@ from svodka.records import EnrichedArticle, Figure, Mention
 from svodka.topics import ensure_topics
 from svodka_services.cli import stack
 from tests.conftest import svodka_env
+from tests.helpers import settings_for, spawn
 
 pytestmark = pytest.mark.integration
 
@@ -39,16 +40,6 @@ async def publish(bootstrap: str, records: list[EnrichedArticle]) -> None:
                                for r in records])
     finally:
         await producer.stop()
-
-
-def settings_for(env: dict) -> Settings:
-    old = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
 
 
 def query(sink: stack.ServiceProc, sql: str):
@@ -91,15 +82,7 @@ spawned: list[stack.ServiceProc] = []  # every sink a test starts, killed at tea
 
 
 def spawn_sink(env: dict, settings: Settings) -> stack.ServiceProc:
-    old = dict(os.environ)
-    os.environ.update(env)  # the spawned worker inherits the test's settings
-    try:
-        proc = stack._spawn(settings, "sink", 1)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-    spawned.append(proc)
-    return proc
+    return spawn(env, "sink", spawned)
 
 
 def start_sink(env: dict, settings: Settings) -> stack.ServiceProc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import io
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
