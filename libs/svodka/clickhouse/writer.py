@@ -120,9 +120,8 @@ class Writer:
     def _write_articles(self, articles: Sequence[EnrichedArticle], result: WriteResult) -> None:
         if not articles:
             return
-        ids = [a.id for a in articles]
-        stored = self._existing("articles", "id", ids)
-        todo = [a for a in articles if a.id not in stored]
+        stored = self._stored_articles([a.id for a in articles])
+        todo = [a for a in articles if a.id not in stored["articles"]]
         result.skipped += len(articles) - len(todo)
         if not todo:
             return
@@ -130,7 +129,7 @@ class Writer:
         # Children first, the article row last (it marks the article as complete).
         for table, make_rows, columns in (("mentions", R.mention_rows, R.MENTION_COLUMNS),
                                           ("figures", R.figure_rows, R.FIGURE_COLUMNS)):
-            have = self._existing(table, "article_id", todo_ids)
+            have = stored[table]
             rows = [row for a in todo if a.id not in have for row in make_rows(a)]
             keys = [a.id for a in todo if a.id not in have]
             self._insert(table, rows, columns, keys, result)
@@ -143,6 +142,23 @@ class Writer:
         todo = [r for r in records if key(r) not in have]
         result.skipped += len(records) - len(todo)
         self._insert(table, [make_row(r) for r in todo], columns, [key(r) for r in todo], result)
+
+    def _stored_articles(self, ids: Sequence[str]) -> dict[str, set[str]]:
+        """Which of the ids each article table already holds, in one round trip
+        (a query costs chDB ~10 ms of planning, more than reading the ids)."""
+        try:
+            rows = self.client.query(
+                "SELECT 'articles', id FROM articles WHERE id IN %(ids)s "
+                "UNION ALL SELECT DISTINCT 'mentions', article_id FROM mentions WHERE article_id IN %(ids)s "
+                "UNION ALL SELECT DISTINCT 'figures', article_id FROM figures WHERE article_id IN %(ids)s",
+                parameters={"ids": list(set(ids))},
+            ).result_rows
+        except OperationalError as exc:
+            raise TransientError(f"ClickHouse unreachable: {_short(exc)}") from exc
+        stored: dict[str, set[str]] = {"articles": set(), "mentions": set(), "figures": set()}
+        for table, key in rows:
+            stored[table].add(key)
+        return stored
 
     def _existing(self, table: str, key_sql: str, keys: Sequence[str]) -> set[str]:
         if not keys:
