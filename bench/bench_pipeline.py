@@ -72,9 +72,25 @@ class Stack:
         self.broker = scratch_broker(root / "kafka-home")
         self.settings = Settings(home=root / "home", kafka_port=self.broker.port,
                                  kafka_bootstrap=self.broker.bootstrap, clickhouse_url=f"chdb://{root / 'store'}",
-                                 manage_kafka=False, sink_batch_seconds=0.5)
+                                 manage_kafka=False)
         self.state = stack.up(self.settings, extract_workers=extract_workers, say=lambda _: None)
         self.queries = Queries(self.settings)
+        self.wait_assigned()
+
+    def wait_assigned(self, timeout: float = 120) -> None:
+        """Until the extract workers share all partitions of articles.unique: a worker that
+        is up but not yet in the group would make the first seconds of a run a rebalance."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            owned = []
+            for proc in self.state.live("extract"):
+                health = stack.http_json(f"{proc.url}/health/", timeout=2) or {}
+                owned.append({p["partition"] for p in health.get("partitions", [])
+                              if p["topic"] == "articles.unique"})
+            if all(owned) and set().union(*owned) == set(range(self.settings.partitions)):
+                return
+            time.sleep(0.5)
+        raise RuntimeError("the extract workers did not get the partitions of articles.unique in time")
 
     def ingest(self, **options) -> None:
         opts = IngestOptions(report=False, progress=False, **options)
@@ -88,7 +104,7 @@ class Stack:
         while self.stored() < n:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {self.stored()} of {n} articles stored after {timeout:.0f} s")
-            time.sleep(0.25)
+            time.sleep(0.5)
 
     def extract_rss(self) -> list[float]:
         return [round(peak_rss_mb(p.pid), 1) for p in self.state.live("extract")]

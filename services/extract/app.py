@@ -23,6 +23,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import asyncio  # noqa: E402
 import logging  # noqa: E402
+import threading  # noqa: E402
 
 from svodka import logs, observe
 from svodka.config import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
@@ -44,14 +45,16 @@ MAX_CHARS = int(os.environ.get("SVODKA_EXTRACT_MAX_CHARS") or 200_000)
 TRIES = max(1, int(os.environ.get("SVODKA_EXTRACT_TRIES") or 2))
 
 _extractor = None
+_extractor_lock = threading.Lock()  # the warm-up thread and the agent may ask at once
 
 
 def extractor():
     global _extractor
-    if _extractor is None:
-        from svodka.extract import Extractor  # heavy: natasha models
+    with _extractor_lock:
+        if _extractor is None:
+            from svodka.extract import Extractor  # heavy: natasha models
 
-        _extractor = Extractor()
+            _extractor = Extractor()
     return _extractor
 
 
