@@ -76,7 +76,12 @@ raw_topic(app, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_DLQ)  # created up front wi
 
 obs = observe.install(app, "dedup")  # /metrics/ and /health/ (stalled partitions)
 
-_BYTES = dict(default=None, key_type=bytes, value_type=bytes)  # bytes: raw serializers
+# bytes: raw serializers. RocksDB per database (2 tables x SVODKA_PARTITIONS of them): faust's
+# defaults (3 x 64 MB write buffers, a 2 GB block cache) would let 16 databases hold gigabytes
+# in memory whatever the window; dedup writes ~12 kB an article and reads mostly what it wrote
+# recently, so 2 x 8 MB and a 32 MB cache are plenty (worst case 16 x 48 MB).
+_BYTES = dict(default=None, key_type=bytes, value_type=bytes,
+              options={"write_buffer_size": 8 << 20, "max_write_buffer_number": 2, "block_cache_size": 32 << 20})
 first_seen = table(app, "first-seen", **_BYTES)
 buckets = table(app, "band-buckets", **_BYTES)
 
@@ -312,19 +317,22 @@ async def _batches(stream, handle, size: int) -> None:
     next commit would skip those articles. Here they are acknowledged only after Kafka
     acknowledged everything the batch wrote.
 
-    Rebalances: a batch waits until a rebalance is over, then drops the events of
-    partitions no longer assigned here (the rebalance rewound those to their committed
-    offset for their new owner) and handles the rest with the ownership of that moment;
-    from there to the state write nothing awaits, so ownership cannot change meanwhile.
+    Rebalances: a batch waits until a rebalance is over and then runs with the ownership
+    of that moment — from there to the state write nothing awaits, so it cannot change
+    meanwhile, and a stage only touches the state of partitions owned then. Events
+    fetched before the rebalance are handled too (never dropped: an event dropped
+    unacknowledged would hold its partition's commit back for good); the rebalance
+    rewound their partitions, so they may come again, here or at their new owner, and
+    the same-id rule makes the second time harmless.
     If a batch fails (a bug, or Kafka refusing a record after its retries) the worker
     exits, to be restarted and redeliver it.
     """
     async for events in stream.noack_take(size, within=BATCH_WITHIN):
         try:
-            while app.rebalancing and not app.should_stop:
-                await asyncio.sleep(0.05)
-            assigned = app.assignor.assigned_actives()
-            events = [event for event in events if event.message.tp in assigned]
+            if app.rebalancing:
+                log.info("batch waits for a rebalance to end", extra={"fields": {"events": len(events)}})
+                while app.rebalancing and not app.should_stop:
+                    await asyncio.sleep(0.05)
             out = _Outbox()
             handle(events, out)
             await out.flush()
