@@ -11,12 +11,12 @@ read back with aiokafka.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +26,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from svodka.config import PIPELINE_TOPICS, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE
-from svodka.localkafka import LocalKafka, free_port, port_open, scratch_broker
+from svodka.localkafka import LocalKafka, _terminate, pid_alive, port_open, scratch_broker
 from svodka.records import Article, Duplicate
 from svodka.text import split_seed_header
 from svodka.topics import ensure_topics
-from tests.conftest import REPO, svodka_env
+from tests.conftest import svodka_env
+from tests.helpers import spawn
 from tests.unit.test_dedup import SEEDS, PERTURBATIONS, editor_note_added, paragraph_removed, \
     every_tenth_word_replaced
 
@@ -43,44 +44,36 @@ TIMEOUT = 120.0
 # -- helpers ---------------------------------------------------------------------------------
 
 class Worker:
-    """One dedup worker process (what ``svodka up`` starts, with a data dir of our choosing)."""
+    """One dedup worker, started as ``svodka up`` starts it (tests.helpers.spawn →
+    cli.stack._spawn): its data dir is ``<home>/data/dedup-<index>``, so the same index
+    restarts on the same RocksDB and a new index starts on an empty one."""
 
-    def __init__(self, kafka: LocalKafka, home: Path, data_dir: Path, name: str, level: str = "warn",
-                 **env_extra: str) -> None:
-        self.name, self.data_dir, self.port = name, data_dir, free_port()
-        self.log = home / f"{name}.log"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        env = svodka_env(home, kafka, SVODKA_DATA_DIR=str(data_dir), SVODKA_PARTITIONS=str(PARTITIONS),
-                         SVODKA_WEB_PORT=str(self.port), PYTHONUNBUFFERED="1", **env_extra)
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "svodka_services.dedup", "worker", "-l", level,
-                 "--web-port", str(self.port), "--web-host", "127.0.0.1"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=REPO,
-                start_new_session=True)
+    def __init__(self, kafka: LocalKafka, home: Path, index: int, **env_extra: str) -> None:
+        env = svodka_env(home, kafka, SVODKA_PARTITIONS=str(PARTITIONS), PYTHONUNBUFFERED="1", **env_extra)
+        self.proc = spawn(env, "dedup", _SPAWNED, index)
+        self.name, self.port, self.log = self.proc.name, self.proc.web_port, Path(self.proc.log)
 
     def wait_ready(self, timeout: float = TIMEOUT) -> None:
         """faust serves its web port once the tables are recovered and the agents run."""
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited {self.proc.returncode}:\n{self.tail()}")
+            if not self.proc.alive:
+                raise AssertionError(f"{self.name} exited:\n{self.tail()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.name} not ready in {timeout}s:\n{self.tail()}")
             time.sleep(0.2)
 
+    @property
+    def alive(self) -> bool:
+        return self.proc.alive
+
     def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        _wait_dead(self.proc.pid)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        _terminate(self.proc.pid, 30)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -89,12 +82,55 @@ class Worker:
             return "(no log)"
 
 
+_SPAWNED: list = []
+
+
+def _wait_dead(pid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _kill_leftover_workers():
+    yield
+    while _SPAWNED:
+        proc = _SPAWNED.pop()
+        if proc.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            _wait_dead(proc.pid)
+
+
+def raw_partitions(worker: Worker) -> set[int]:
+    """The articles.raw partitions a worker has, as its /health/ reports them."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.port}/health/", timeout=5) as response:
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as exc:  # 503 (a stalled partition) still lists them
+        body = json.loads(exc.read())
+    except OSError:
+        return set()
+    return {p["partition"] for p in body["partitions"] if p["topic"] == TOPIC_RAW}
+
+
 @contextmanager
-def workers(kafka: LocalKafka, tmp: Path, *names: str, data_dirs: dict[str, Path] | None = None):
-    started = [Worker(kafka, tmp, (data_dirs or {}).get(n, tmp / f"data-{n}"), n) for n in names]
+def workers(kafka: LocalKafka, home: Path, count: int):
+    """``count`` workers, returned once the group has shared articles.raw out among all of
+    them (a worker serves its web port before the group's last rebalance is over)."""
+    started = [Worker(kafka, home, i) for i in range(1, count + 1)]
     try:
         for w in started:
             w.wait_ready()
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            shares = [raw_partitions(w) for w in started]
+            if all(shares) and sum(map(len, shares)) == PARTITIONS and set().union(*shares) == set(range(PARTITIONS)):
+                break
+            assert time.monotonic() < deadline, f"partitions never shared out: {shares}"
+            time.sleep(0.3)
         yield started
     finally:
         for w in started:
@@ -144,21 +180,31 @@ def output_offsets(kafka: LocalKafka) -> dict[TopicPartition, int]:
     return end_offsets(kafka, TOPIC_UNIQUE, TOPIC_DUPLICATES)
 
 
+async def group_offsets(kafka: LocalKafka, group: str = "svodka-dedup") -> dict:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        return await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+
+
+def progress_report(kafka: LocalKafka) -> str:
+    """Per partition, the dedup group's committed offset / the end offset of the topics it
+    reads: where a record that never came out stopped."""
+    ends = end_offsets(kafka, TOPIC_RAW, "svodka-dedup-by-content", "svodka-dedup-by-band")
+    committed = asyncio.run(group_offsets(kafka))
+    return "; ".join(f"{tp.topic}[{tp.partition}] {committed[tp].offset if tp in committed else '-'}/{end}"
+                     for tp, end in sorted(ends.items()) if end)
+
+
 def wait_committed(kafka: LocalKafka, topic: str = TOPIC_RAW, group: str = "svodka-dedup",
                    timeout: float = 30.0) -> None:
     """Until ``group`` has committed every record of ``topic`` (so none is replayed later)."""
 
-    async def committed() -> dict:
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-        await admin.start()
-        try:
-            return await admin.list_consumer_group_offsets(group)
-        finally:
-            await admin.close()
-
     deadline = time.monotonic() + timeout
     while True:
-        ends, done = end_offsets(kafka, topic), asyncio.run(committed())
+        ends, done = end_offsets(kafka, topic), asyncio.run(group_offsets(kafka, group))
         if all(tp in done and done[tp].offset >= end for tp, end in ends.items() if end):
             return
         assert time.monotonic() < deadline, f"{group} has not committed all of {topic}"
@@ -185,19 +231,22 @@ def collect(kafka: LocalKafka, ids: set[str], since: dict | None = None, timeout
             done_at = None
             while done_at is None or time.monotonic() < done_at:
                 if time.monotonic() > deadline:
-                    missing = sorted(ids - seen)
-                    raise AssertionError(f"{len(missing)} of {len(ids)} articles did not come out: {missing[:5]}")
+                    return records, sorted(ids - seen)
                 for tp, messages in (await consumer.getmany(timeout_ms=200)).items():
                     for m in messages:
                         records.append((tp.topic, m.key.decode(), m.value))
                         seen.add(m.key.decode())
                 if done_at is None and ids <= seen:
                     done_at = time.monotonic() + settle
-            return records
+            return records, []
         finally:
             await consumer.stop()
 
-    return asyncio.run(run())
+    records, missing = asyncio.run(run())
+    if missing:
+        raise AssertionError(f"{len(missing)} of {len(ids)} articles did not come out: {missing[:5]}; "
+                             f"committed/end: {progress_report(kafka)}")
+    return records
 
 
 def verdicts(records) -> tuple[set[str], dict[str, Duplicate]]:
@@ -220,7 +269,7 @@ def seeds() -> list[Article]:
 
 def test_perturbed_copies_come_out_as_near_duplicates(private_kafka, tmp_path):
     create_topics(private_kafka)
-    with workers(private_kafka, tmp_path, "dedup-1") as (worker,):
+    with workers(private_kafka, tmp_path, 1) as (worker,):
         originals = seeds()
         publish(private_kafka, originals)
         unique, dups = verdicts(collect(private_kafka, {a.id for a in originals}))
@@ -252,9 +301,7 @@ def test_kill_9_and_restart_on_the_same_and_on_an_empty_data_dir_make_no_new_uni
     create_topics(private_kafka)
     originals = seeds()
     ids = {a.id for a in originals}
-    same_dir = tmp_path / "data-a"
-
-    w = Worker(private_kafka, tmp_path, same_dir, "dedup-a")
+    w = Worker(private_kafka, tmp_path, 1)
     try:
         w.wait_ready()
         publish(private_kafka, originals)
@@ -265,7 +312,7 @@ def test_kill_9_and_restart_on_the_same_and_on_an_empty_data_dir_make_no_new_uni
     # same data dir: RocksDB is there; the same files again, and edited copies under new ids
     edited = [art(f"edited{n}", every_tenth_word_replaced(t)) for n, t in sorted(SEEDS.items())]
     since = output_offsets(private_kafka)
-    w = Worker(private_kafka, tmp_path, same_dir, "dedup-b")
+    w = Worker(private_kafka, tmp_path, 1)  # the same data dir
     try:
         w.wait_ready()
         publish(private_kafka, originals + edited)
@@ -279,7 +326,7 @@ def test_kill_9_and_restart_on_the_same_and_on_an_empty_data_dir_make_no_new_uni
     copies = [art(f"reprint{n}", t) for n, t in sorted(SEEDS.items())]  # same text, another id
     noted = [art(f"noted{n}", editor_note_added(paragraph_removed(t))) for n, t in sorted(SEEDS.items())]
     since = output_offsets(private_kafka)
-    w = Worker(private_kafka, tmp_path, tmp_path / "data-empty", "dedup-c")
+    w = Worker(private_kafka, tmp_path, 2)  # an empty data dir
     try:
         w.wait_ready()
         publish(private_kafka, originals + copies + noted)
@@ -306,13 +353,13 @@ def _scenario(tmp: Path, worker_count: int) -> tuple[set[str], dict[str, tuple[s
     reprints = [art(f"r{name}-{k}", text, copy=k) for k in range(6) for name, text in sorted(SEEDS.items())]
     with private_broker(tmp) as kafka:
         create_topics(kafka)
-        with workers(kafka, tmp, *(f"dedup-{i}" for i in range(1, worker_count + 1))) as started:
+        with workers(kafka, tmp, worker_count) as started:
             publish(kafka, originals)
             collect(kafka, {a.id for a in originals}, settle=0.2)
             publish(kafka, edited + reprints)
             unique, dups = verdicts(collect(kafka, {a.id for a in originals + edited + reprints}))
             travelled = sum(end_offsets(kafka, "svodka-dedup-by-band").values())
-            assert all(w.proc.poll() is None for w in started), [w.tail() for w in started]
+            assert all(w.alive for w in started), [w.tail() for w in started]
     return unique, {i: (d.dup_of, d.method) for i, d in dups.items()}, travelled
 
 
@@ -347,8 +394,7 @@ def test_the_timer_forgets_state_older_than_the_window_and_recovery_keeps_it_for
     create_topics(private_kafka)
     old = art("old", SEEDS["002"], published_at="2025-01-01T09:00:00+00:00")
     new = art("new", SEEDS["004"], published_at="2025-03-01T09:00:00+00:00")
-    w = Worker(private_kafka, tmp_path, tmp_path / "data-a", "dedup-a", SVODKA_DEDUP_SWEEP_SECONDS="1",
-               SVODKA_LOG_LEVEL="info")
+    w = Worker(private_kafka, tmp_path, 1, SVODKA_DEDUP_SWEEP_SECONDS="1", SVODKA_LOG_LEVEL="info")
     try:
         w.wait_ready()
         publish(private_kafka, [old])
@@ -364,7 +410,7 @@ def test_the_timer_forgets_state_older_than_the_window_and_recovery_keeps_it_for
         w.kill9()
 
     since = output_offsets(private_kafka)
-    w = Worker(private_kafka, tmp_path, tmp_path / "data-empty", "dedup-b")
+    w = Worker(private_kafka, tmp_path, 2)  # an empty data dir
     try:
         w.wait_ready()
         again_old = art("again-old", SEEDS["002"], published_at="2025-01-02T09:00:00+00:00")
