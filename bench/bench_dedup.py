@@ -220,6 +220,17 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _peak_rss_mb(pid: int) -> float | None:
+    """The high-water mark of a process's resident memory (Linux /proc)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def _log_bytes(path: Path, match: str) -> int:
     """Bytes in the broker's segment files (.log) of topics whose name contains ``match``."""
     return sum(f.stat().st_size for d in path.iterdir() if d.is_dir() and match in d.name
@@ -272,6 +283,7 @@ def bench_stream(n: int, partitions: int, timeout: float, rounds: int = 3, keep:
                 "load_average": round(os.getloadavg()[0], 2),
             })
         time.sleep(2.0)  # let the worker commit and flush before it stops
+        peak_rss = _peak_rss_mb(worker.pid)
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(60)
@@ -287,6 +299,7 @@ def bench_stream(n: int, partitions: int, timeout: float, rounds: int = 3, keep:
             "stream_aps": best["aps"],
             "stream_aps_per_worker_cpu_second": max(r["aps_per_worker_cpu_second"] or 0 for r in per_round),
             "warm_up_seconds": round(warm_s, 1),
+            "worker_peak_rss_mb": peak_rss,
             "rocksdb_bytes_per_article": round(rocksdb / total, 1),
             "changelog_bytes_per_article": round(changelog / total, 1),
             "partitions": partitions,
@@ -340,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stream: {s['stream_aps']:>9.1f} articles/s (best round); "
                   f"{s['stream_aps_per_worker_cpu_second']} articles per worker CPU-second")
             print(f"        RocksDB {s['rocksdb_bytes_per_article']} bytes/article, "
-                  f"changelog {s['changelog_bytes_per_article']} bytes/article (segment files)")
+                  f"changelog {s['changelog_bytes_per_article']} bytes/article (segment files); "
+                  f"worker peak RSS {s['worker_peak_rss_mb']} MB")
             print(f"floor 1000 articles/s: {'ok' if result['ok'] else 'BELOW'}")
     return 0 if result.get("ok", True) else 1
 
