@@ -89,16 +89,6 @@ PARTITIONS = app.conf.topic_partitions
 fingerprinter = dedup.Fingerprinter()
 
 
-@app.task
-async def _quiet_root_logger() -> None:
-    """faust's worker puts the root logger at DEBUG when the level is WARN or above (so
-    its console spinner turns on every record): aiokafka then builds a debug record per
-    send and per request, a tenth of the worker's time. Back to WARNING."""
-    root = logging.getLogger()
-    if root.level < logging.WARNING and any(type(h).__name__ == "SpinnerHandler" for h in root.handlers):
-        root.setLevel(logging.WARNING)  # the spinner is only set up for -l warn and above
-
-
 class _StreamTime:
     """The newest event time this worker has seen: what the sweep measures the window back from."""
 
