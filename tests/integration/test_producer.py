@@ -12,12 +12,10 @@ import io
 import json
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -32,6 +30,7 @@ from svodka.topics import ensure_topics
 from svodka_services.producer.publisher import (
     IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )
+from tests.local_web import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -118,39 +117,10 @@ def producer_cmd(kafka, topics: Topics, *args: str) -> list[str]:
             "--topic", topics.raw, "--dlq-topic", topics.dlq, *args]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        path = self.path.split("?", 1)[0]
-        self.server.hits[path] += 1
-        status, headers, body, *delay = self.server.routes.get(path, (404, {}, b"no such page"))
-        if delay:
-            time.sleep(delay[0])
-        try:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def web():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.block_on_close = False
-    server.routes, server.hits = {}, Counter()
-    server.url = lambda path: f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving() as server:
+        yield server
 
 
 # -- inputs ------------------------------------------------------------------------------------------
