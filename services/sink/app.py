@@ -28,7 +28,7 @@ from svodka.clickhouse.query import QueryRefused, readonly_client, run_query
 from svodka.clickhouse.schema import migrate
 from svodka.clickhouse.writer import Batch, TransientError, Writer
 from svodka.config import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
-from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, kind_of
+from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode
 from svodka.streaming import make_app, raw_topic
 from svodka.text import sha256_hex
 
@@ -83,16 +83,16 @@ def decode_batch(payloads: list[bytes]) -> Batch:
     """Sort raw payloads into a batch by kind; anything undecodable becomes a dead letter."""
     batch = Batch()
     for payload in payloads:
-        kind = kind_of(payload)
         try:
-            if kind == EnrichedArticle.KIND:
-                batch.articles.append(EnrichedArticle.from_json(payload))
-            elif kind == Duplicate.KIND:
-                batch.duplicates.append(Duplicate.from_json(payload))
-            elif kind == DeadLetter.KIND:
-                batch.dead_letters.append(DeadLetter.from_json(payload))
+            record = decode(payload)
+            if isinstance(record, EnrichedArticle):
+                batch.articles.append(record)
+            elif isinstance(record, Duplicate):
+                batch.duplicates.append(record)
+            elif isinstance(record, DeadLetter):
+                batch.dead_letters.append(record)
             else:
-                raise RecordError(f"unknown record kind {kind!r}")
+                raise RecordError(f"a {record.KIND!r} record does not belong on the sink's topics")
         except RecordError as exc:
             batch.dead_letters.append(DeadLetter(
                 id=sha256_hex(payload)[:20], stage="sink", source="topic", reason=str(exc),
