@@ -83,6 +83,10 @@ class Writer:
 
     def __init__(self, client: Client) -> None:
         self.client = client
+        # Column types per table, learned on the first insert: without them
+        # clickhouse-connect describes the table before every insert, one more
+        # query per table per batch (a query costs chDB several ms of planning).
+        self._column_types: dict[str, list] = {}
 
     # -- the public entry point --------------------------------------------------------
 
@@ -181,7 +185,11 @@ class Writer:
             "deduplicate_blocks_in_dependent_materialized_views": 1,
         }
         try:
-            self.client.insert(table, rows, column_names=columns, settings=settings)
+            types = self._column_types.get(table)
+            if types is None:
+                context = self.client.create_insert_context(table, column_names=columns)
+                types = self._column_types[table] = list(context.column_types)
+            self.client.insert(table, rows, column_names=columns, column_types=types, settings=settings)
         except OperationalError as exc:
             raise TransientError(f"ClickHouse unreachable: {_short(exc)}") from exc
         except (TypeError, ValueError, OverflowError, AttributeError) as exc:
