@@ -120,7 +120,11 @@ class LocalKafka:
     def _java(self, main: str, *args: str) -> list[str]:
         java = require_tool("java", "install a Java 17 runtime (Debian: apt-get install openjdk-17-jre-headless)")
         return [
-            java, f"-Xmx{self.heap}", "-Xms128m", "-XX:+UseSerialGC",
+            # C1 only: a fresh JVM's C2 compiler threads took ~40% of the broker's CPU
+            # over a two-minute benchmark (JFR), CPU the Python workers need on a laptop;
+            # C1 code is fast enough for one local broker. SerialGC: one small heap.
+            java, f"-Xmx{self.heap}", "-Xms128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            *os.environ.get("SVODKA_KAFKA_JAVA_OPTS", "").split(),
             f"-Dlog4j2.configurationFile={KAFKA_DEPLOY / 'log4j2.properties'}",
             "-cp", f"{self.libs_dir.resolve()}/*", main, *args,
         ]
