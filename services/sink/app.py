@@ -29,7 +29,7 @@ from svodka.clickhouse.schema import migrate
 from svodka.clickhouse.writer import Batch, TransientError, Writer
 from svodka.config import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode
-from svodka.streaming import make_app, raw_topic
+from svodka.streaming import fetch_in_bulk, make_app, raw_topic
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()
@@ -38,6 +38,8 @@ log = logging.getLogger("svodka.sink")
 
 app = make_app("sink", settings)
 sources = raw_topic(app, TOPIC_ENRICHED, TOPIC_DUPLICATES, TOPIC_DLQ)
+# The sink batches by time anyway: fetch in bulk rather than record by record.
+fetch_in_bulk(app, min_bytes=256 * 1024, max_wait_s=min(0.3, settings.sink_batch_seconds))
 
 # chDB calls block; they run on threads so faust's heartbeats and the web server stay live.
 # One thread for writes keeps them ordered; user queries get their own threads and handle.
