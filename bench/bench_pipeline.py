@@ -73,9 +73,13 @@ class Stack:
         self.settings = Settings(home=root / "home", kafka_port=self.broker.port,
                                  kafka_bootstrap=self.broker.bootstrap, clickhouse_url=f"chdb://{root / 'store'}",
                                  manage_kafka=False)
-        self.state = stack.up(self.settings, extract_workers=extract_workers, say=lambda _: None)
-        self.queries = Queries(self.settings)
-        self.wait_assigned()
+        try:
+            self.state = stack.up(self.settings, extract_workers=extract_workers, say=lambda _: None)
+            self.queries = Queries(self.settings)
+            self.wait_assigned()
+        except BaseException:
+            self.close()  # no workers left behind to skew the next measurement
+            raise
 
     def wait_assigned(self, timeout: float = 120) -> None:
         """Until the extract workers share all partitions of articles.unique: a worker that
