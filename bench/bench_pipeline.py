@@ -104,11 +104,14 @@ class Stack:
         return int(self.queries.scalar("SELECT count() FROM articles") or 0)
 
     def wait_stored(self, n: int, timeout: float = 1800) -> None:
+        """Until ``n`` articles are stored. Polls every 0.5 s (a query costs the sink ~2 ms
+        of CPU, taken from the run being measured), every 0.05 s for the last 5%, so the
+        end of a ~25 s run is seen within 50 ms rather than 500."""
         deadline = time.monotonic() + timeout
-        while self.stored() < n:
+        while (stored := self.stored()) < n:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {self.stored()} of {n} articles stored after {timeout:.0f} s")
-            time.sleep(0.5)
+                raise RuntimeError(f"only {stored} of {n} articles stored after {timeout:.0f} s")
+            time.sleep(0.05 if stored >= 0.95 * n else 0.5)
 
     def extract_rss(self) -> list[float]:
         return [round(peak_rss_mb(p.pid), 1) for p in self.state.live("extract")]
