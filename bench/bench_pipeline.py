@@ -3,7 +3,8 @@
 In one run, on the same texts:
 - bare natasha NER throughput (Segmenter + NewsNERTagger), the yardstick;
 - end-to-end throughput with 1 and with 2 extract workers (a fresh broker, store and
-  stack for each), timed from the start of `ingest` until every article is in ClickHouse;
+  stack for each run; the best of ``--runs`` runs each), timed from the start of
+  `ingest` until every article is in ClickHouse;
 - end-to-end latency p50/p99 (ingested_at → stored_at, both recorded per row) with the
   producer pacing articles at half of the 1-worker capacity;
 - peak RSS (VmHWM) of each extract worker.
@@ -156,12 +157,25 @@ def latency(rate: float, seconds: float, tmp: Path) -> dict:
         s.close()
 
 
-def run(articles: int = 2000, latency_seconds: float = 40.0) -> dict:
+def best_throughput(workers: int, articles: int, tmp: Path, runs: int) -> dict:
+    """The fastest of ``runs`` runs, each on a fresh stack, with every run's figure kept.
+
+    Best of several, as for the bare NER yardstick, and the same for 1 and 2 workers:
+    on a shared 2-core VM one run varies by ±5% with the neighbours' load and with how
+    the group assignment happens to split the 8 partitions between two workers (their
+    loads differ by up to 4% for the looped seeds)."""
+    results = [throughput(workers, articles, tmp / f"run-{i}") for i in range(runs)]
+    best = max(results, key=lambda r: r["articles_per_s"])
+    return {**best, "runs_articles_per_s": [r["articles_per_s"] for r in results],
+            "extract_peak_rss_mb": [mb for r in results for mb in r["extract_peak_rss_mb"]]}
+
+
+def run(articles: int = 2000, latency_seconds: float = 40.0, runs: int = 2) -> dict:
     texts = seed_texts() * 40
     ner = bare_ner(texts)
     with tempfile.TemporaryDirectory(prefix="svodka-bench-") as tmp:
-        one = throughput(1, articles, Path(tmp))
-        two = throughput(2, articles, Path(tmp))
+        one = best_throughput(1, articles, Path(tmp), runs)
+        two = best_throughput(2, articles, Path(tmp), runs)
         lat = latency(one["articles_per_s"] / 2, latency_seconds, Path(tmp))
     rss = max(one["extract_peak_rss_mb"] + two["extract_peak_rss_mb"] + lat["extract_peak_rss_mb"])
     result = {
@@ -179,17 +193,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=float, default=40.0)
+    parser.add_argument("--runs", type=int, default=2, help="throughput runs per worker count; the best counts")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    r = run(args.articles, args.latency_seconds)
+    r = run(args.articles, args.latency_seconds, max(1, args.runs))
     if args.json:
         print(json.dumps(r))
     else:
         print(f"bare natasha NER:      {r['bare_ner_aps']:.1f} articles/s")
         print(f"pipeline, 1 extract:   {r['one_worker']['articles_per_s']:.1f} articles/s "
-              f"= {r['ratio_one_worker_vs_ner']:.2f}× bare NER (floor 0.7)")
+              f"= {r['ratio_one_worker_vs_ner']:.2f}× bare NER (floor 0.7); runs {r['one_worker']['runs_articles_per_s']}")
         print(f"pipeline, 2 extract:   {r['two_workers']['articles_per_s']:.1f} articles/s "
-              f"= {r['ratio_two_vs_one']:.2f}× 1 worker (floor 1.6)")
+              f"= {r['ratio_two_vs_one']:.2f}× 1 worker (floor 1.6); runs {r['two_workers']['runs_articles_per_s']}")
         lat = r["latency"]
         print(f"latency at {lat['rate']} articles/s: p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms (floor 3000)")
         print(f"peak RSS per extract worker: {r['peak_rss_mb']} MB (floor 600)")
