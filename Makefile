@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(JARS): deploy/local/kafka/pom.xml | $(STAMP)
-	$(BIN)/python -c "from pathlib import Path; from svodka.localkafka import LocalKafka; LocalKafka(Path('.svodka')).ensure_jars()"
+	$(BIN)/python -c "from pathlib import Path; from svodka.runtime.localkafka import LocalKafka; LocalKafka(Path('.svodka')).ensure_jars()"
 
 kafka-jars: $(JARS)
 

@@ -72,7 +72,7 @@ def seed_articles(n: int, seeds_dir: Path = REPO / "seeds", first_copy: int = 0)
 def bench_pure(n: int) -> dict:
     import numpy as np
 
-    from svodka import dedup
+    from svodka.dedup import chain as dedup
     from svodka.text import normalize
 
     payloads = [a.to_json() for a in seed_articles(n)]
@@ -122,13 +122,13 @@ def bench_pure(n: int) -> dict:
 # -- (b) stream -------------------------------------------------------------------------------
 
 def start_broker(home: Path):
-    from svodka.localkafka import scratch_broker
+    from svodka.runtime.localkafka import scratch_broker
 
     return scratch_broker(home)
 
 
 def start_worker(bootstrap: str, home: Path, data_dir: Path, partitions: int, log: Path) -> subprocess.Popen:
-    from svodka.localkafka import free_port
+    from svodka.runtime.localkafka import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SVODKA_")}
@@ -238,8 +238,8 @@ def _log_bytes(path: Path, match: str) -> int:
 
 
 def bench_stream(n: int, partitions: int, timeout: float, rounds: int = 3, keep: bool = False) -> dict:
-    from svodka.config import PIPELINE_TOPICS
-    from svodka.topics import ensure_topics
+    from svodka.settings import PIPELINE_TOPICS
+    from svodka.runtime.topics import ensure_topics
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-dedup-"))
     broker = start_broker(tmp / "home")

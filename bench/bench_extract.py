@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
 
-    from svodka.extract import Extractor
+    from svodka.extract.pipeline import Extractor
 
     texts = load_seeds(args.seeds) * max(1, args.repeat)
     segmenter = Segmenter()

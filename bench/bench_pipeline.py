@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from svodka.config import Settings
-from svodka.localkafka import scratch_broker
+from svodka.settings import Settings
+from svodka.runtime.localkafka import scratch_broker
 from svodka.text import split_seed_header
 
 from svodka_services.cli import stack

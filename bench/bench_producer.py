@@ -31,8 +31,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from svodka.config import Settings  # noqa: E402
-from svodka.localkafka import LocalKafka, free_port  # noqa: E402
+from svodka.settings import Settings  # noqa: E402
+from svodka.runtime.localkafka import LocalKafka, free_port  # noqa: E402
 from svodka_services.producer.publisher import IngestOptions, ingest  # noqa: E402
 
 

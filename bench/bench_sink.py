@@ -12,9 +12,9 @@ import json
 import tempfile
 import time
 
-from svodka.clickhouse import connect
-from svodka.clickhouse.schema import migrate
-from svodka.clickhouse.writer import Batch, Writer
+from svodka.store import connect
+from svodka.store.schema import migrate
+from svodka.store.writer import Batch, Writer
 from svodka.records import EnrichedArticle, Figure, Mention
 
 NAMES = [("Сергей Лавров", "per:сергей-лавров", "PER"), ("Северная Корея", "loc:северная-корея", "LOC"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from svodka.localkafka import LocalKafka, scratch_broker
+from svodka.runtime.localkafka import LocalKafka, scratch_broker
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

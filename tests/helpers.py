@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from svodka.config import Settings
+from svodka.settings import Settings
 from svodka_services.cli import stack
 
 SVODKA = [sys.executable, "-m", "svodka_services.cli.main"]

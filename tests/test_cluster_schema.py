@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from svodka.clickhouse import connect
-from svodka.clickhouse.cluster import cluster_ddl, render
-from svodka.clickhouse.schema import DEDUP_WINDOW, MIGRATIONS, migrate
+from svodka.store import connect
+from svodka.store.cluster import cluster_ddl, render
+from svodka.store.schema import DEDUP_WINDOW, MIGRATIONS, migrate
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER_DIR = REPO / "deploy" / "clickhouse" / "cluster"
@@ -61,11 +61,11 @@ def client(chdb_url):
 def test_schema_file_is_the_generators_output():
     committed = (CLUSTER_DIR / "schema.sql").read_text()
     assert committed == render(), ("deploy/clickhouse/cluster/schema.sql is stale: run "
-                                   "`python -m svodka.clickhouse.cluster > deploy/clickhouse/cluster/schema.sql`")
+                                   "`python -m svodka.store.cluster > deploy/clickhouse/cluster/schema.sql`")
 
 
 def test_the_command_prints_the_schema():
-    proc = subprocess.run([sys.executable, "-m", "svodka.clickhouse.cluster", "--cluster", "news"],
+    proc = subprocess.run([sys.executable, "-m", "svodka.store.cluster", "--cluster", "news"],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == render("news")
@@ -131,7 +131,7 @@ def test_aggregates_are_computed_per_shard_and_merged_by_the_views():
 
 
 def test_unknown_statements_are_refused(monkeypatch):
-    from svodka.clickhouse import cluster
+    from svodka.store import cluster
 
     monkeypatch.setattr(cluster, "MIGRATIONS", [(2, "later", ["ALTER TABLE articles ADD COLUMN x String"])])
     with pytest.raises(ValueError, match="no cluster form known"):
@@ -188,9 +188,9 @@ def test_the_sink_writes_through_the_distributed_tables(tmp_path):
 def _sink_on_cluster(workdir: str) -> None:
     import clickhouse_connect
 
-    from svodka.clickhouse import rows
-    from svodka.clickhouse.schema import LATEST, schema_version
-    from svodka.clickhouse.writer import Batch, Writer, WriteResult
+    from svodka.store import rows
+    from svodka.store.schema import LATEST, schema_version
+    from svodka.store.writer import Batch, Writer, WriteResult
     from svodka.records import DeadLetter, Duplicate
     from tests.unit.test_writer import article
 

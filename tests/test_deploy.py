@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from svodka.config import Settings
+from svodka.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

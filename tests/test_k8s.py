@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from svodka.config import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings
+from svodka.settings import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 K8S = REPO / "deploy" / "k8s"
@@ -72,9 +72,9 @@ def env_names_read(path: Path, pattern: str) -> set[str]:
 
 
 # Names Settings.from_env reads, and the two streaming.make_app reads itself.
-SETTINGS_VARS = env_names_read(REPO / "libs/svodka/config.py", r'_env\("(SVODKA_\w+)"') | env_names_read(
-    REPO / "libs/svodka/config.py", r'os\.environ\.get\("(SVODKA_\w+)"')
-STREAMING_VARS = env_names_read(REPO / "libs/svodka/streaming.py", r'os\.environ\.get\("(SVODKA_\w+)"\)')
+SETTINGS_VARS = env_names_read(REPO / "libs/svodka/settings.py", r'_env\("(SVODKA_\w+)"') | env_names_read(
+    REPO / "libs/svodka/settings.py", r'os\.environ\.get\("(SVODKA_\w+)"')
+STREAMING_VARS = env_names_read(REPO / "libs/svodka/runtime/streaming.py", r'os\.environ\.get\("(SVODKA_\w+)"\)')
 # Those whose defaults (localhost broker, embedded store, …) are wrong on a cluster.
 REQUIRED_VARS = {"SVODKA_KAFKA_BOOTSTRAP", "SVODKA_CLICKHOUSE_URL", "SVODKA_PARTITIONS"}
 
@@ -86,7 +86,7 @@ def apps() -> dict:
     Imported in a process of their own: importing an app builds it (logging, sensors)."""
     code = """
 import json
-from svodka import streaming
+from svodka.runtime import streaming
 import svodka_services.dedup.app as d, svodka_services.extract.app as e, svodka_services.sink.app as s
 out = {}
 for name, mod in (("dedup", d), ("extract", e), ("sink", s)):

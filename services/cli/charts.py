@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from svodka.clickhouse.query import QueryResult
+from svodka.store.query import QueryResult
 
 
 def _pyplot():

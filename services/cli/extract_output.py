@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from svodka import sources
+from svodka.ingest import sources
 from svodka.records import Article, EnrichedArticle
 
 

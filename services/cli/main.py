@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 
-from svodka import logs
-from svodka.config import Settings
+from svodka.runtime import logs
+from svodka.settings import Settings
 
 from svodka_services.cli import stack
 from svodka_services.cli.queries import Queries, QueryError, print_result
@@ -112,7 +112,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_extract(args, settings: Settings) -> int:
-    from svodka.extract import Extractor
+    from svodka.extract.pipeline import Extractor
 
     from svodka_services.cli.extract_output import articles_from_paths, print_extraction
 

@@ -15,9 +15,9 @@ import json
 import sys
 import unicodedata
 
-from svodka.clickhouse.client import ClickHouseError, chdb_path, is_embedded
-from svodka.clickhouse.query import QueryRefused, QueryResult, readonly_client, run_query
-from svodka.config import Settings
+from svodka.store.client import ClickHouseError, chdb_path, is_embedded
+from svodka.store.query import QueryRefused, QueryResult, readonly_client, run_query
+from svodka.settings import Settings
 
 from svodka_services.cli.stack import StackState, http_json
 

@@ -56,8 +56,8 @@ def add_parser(verbs, handler) -> None:
 
 def resolve_entity(queries: Queries, name: str) -> tuple[str, str]:
     """(canonical_id, canonical name) for any name, alias or inflected form seen in mentions,
-    or any alias in the curated alias file (libs/svodka/data/aliases.tsv)."""
-    from svodka.canonical import AliasTable
+    or any alias in the curated alias file (libs/svodka/extract/data/aliases.tsv)."""
+    from svodka.extract.canonical import AliasTable
 
     known = AliasTable.load().lookup(name.strip())
     if known is not None:

@@ -18,9 +18,9 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from svodka.config import PIPELINE_TOPICS, Settings
-from svodka.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
-from svodka.topics import consumer_lag, ensure_topics
+from svodka.settings import PIPELINE_TOPICS, Settings
+from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
+from svodka.runtime.topics import consumer_lag, ensure_topics
 
 SERVICES = ("dedup", "extract", "sink")
 

@@ -1,6 +1,6 @@
 """``python -m svodka_services.dedup worker``: run a dedup worker (``--help`` for options)."""
 
-from svodka.streaming import run
+from svodka.runtime.streaming import run
 from svodka_services.dedup.app import app
 
 if __name__ == "__main__":

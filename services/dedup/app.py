@@ -1,6 +1,6 @@
 """dedup: articles.raw → articles.unique | articles.duplicates (bad input → articles.dlq).
 
-The chain (svodka.dedup): an article is checked at the *exact* stage (table
+The chain (svodka.dedup.chain): an article is checked at the *exact* stage (table
 ``first-seen``: exact key → first id and its event time), then at bands 1…8 (table
 ``band-buckets``: band key → the entries registered under it). Each stage's state
 key lives in one partition — ``dedup.partition_of(key)`` — and only the worker that
@@ -46,15 +46,17 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from rocksdict import WriteBatch
 
-from svodka import dedup, logs, observe
-from svodka.config import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE, Settings
+from svodka.dedup import chain as dedup
+from svodka.runtime import logs
+from svodka.runtime import observe
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE, Settings
 from svodka.records import Article, DeadLetter
-from svodka.streaming import make_app, raw_topic, table
+from svodka.runtime.streaming import make_app, raw_topic, table
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
-log = logging.getLogger("svodka.dedup")
+log = logging.getLogger("svodka.dedup.chain")
 
 params = dedup.DedupParams.from_env(os.environ, window_days=settings.dedup_window_days)
 SWEEP_SECONDS = float(os.environ.get("SVODKA_DEDUP_SWEEP_SECONDS") or 600)

@@ -1,6 +1,6 @@
 """``python -m svodka_services.extract worker``: run an extract worker (``--help`` for options)."""
 
-from svodka.streaming import run
+from svodka.runtime.streaming import run
 from svodka_services.extract.app import app
 
 if __name__ == "__main__":

@@ -25,15 +25,16 @@ import asyncio  # noqa: E402
 import logging  # noqa: E402
 import threading  # noqa: E402
 
-from svodka import logs, observe
-from svodka.config import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
+from svodka.runtime import logs
+from svodka.runtime import observe
+from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
 from svodka.records import Article, DeadLetter, RecordError
-from svodka.streaming import make_app, raw_topic
+from svodka.runtime.streaming import make_app, raw_topic
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
-log = logging.getLogger("svodka.extract")
+log = logging.getLogger("svodka.extract.pipeline")
 
 app = make_app("extract", settings)
 unique = raw_topic(app, TOPIC_UNIQUE)
@@ -52,7 +53,7 @@ def extractor():
     global _extractor
     with _extractor_lock:
         if _extractor is None:
-            from svodka.extract import Extractor  # heavy: natasha models
+            from svodka.extract.pipeline import Extractor  # heavy: natasha models
 
             _extractor = Extractor()
     return _extractor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from svodka.config import Settings
+from svodka.settings import Settings
 
 from .publisher import add_ingest_arguments, options_from_args, run
 

@@ -34,13 +34,14 @@ from typing import Any, BinaryIO, TextIO
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
-from svodka import sources, topics
-from svodka.config import TOPIC_DLQ, TOPIC_RAW, Settings
-from svodka.dates import to_iso_ms
+from svodka.ingest import sources
+from svodka.runtime import topics
+from svodka.settings import TOPIC_DLQ, TOPIC_RAW, Settings
+from svodka.ingest.dates import to_iso_ms
 from svodka.records import Article, utc_now
-from svodka.replay import Pacer, copy_dict, replay_order, replay_time
-from svodka.sources import BadInput, Ignored
-from svodka.web import WebOptions, read_urls
+from svodka.ingest.replay import Pacer, copy_dict, replay_order, replay_time
+from svodka.ingest.sources import BadInput, Ignored
+from svodka.ingest.web import WebOptions, read_urls
 
 MAX_RECORD_BYTES = 1_000_000  # under the broker's message.max.bytes (1048588) even if lz4 cannot shrink it
 PREFIX = "svodka"

@@ -1,6 +1,6 @@
 """``python -m svodka_services.sink worker``: run the ClickHouse sink (``--help`` for options)."""
 
-from svodka.streaming import run
+from svodka.runtime.streaming import run
 from svodka_services.sink.app import app
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """sink: articles.enriched + articles.duplicates + articles.dlq → ClickHouse.
 
 One agent (concurrency=1) takes batches by size and time and hands each to the
-idempotent ``svodka.clickhouse.writer.Writer`` (one insert per table per batch).
+idempotent ``svodka.store.writer.Writer`` (one insert per table per batch).
 While ClickHouse is unreachable the agent retries the same batch with backoff and
 consumes nothing more: faust's bounded stream buffer then pauses fetching, so the
 back-pressure costs no memory and no batch is dropped. Offsets are acknowledged
@@ -9,7 +9,7 @@ only after the batch is stored.
 
 In embedded mode this process owns the chDB store, so it also serves read-only
 SQL for ``svodka sql`` and the reports at ``POST /sql/`` on its web port.
-``/metrics/`` and ``/health/`` come from ``svodka.observe``; health adds the store's state.
+``/metrics/`` and ``/health/`` come from ``svodka.runtime.observe``; health adds the store's state.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from faust.web import Request, Response, View
 
-from svodka import logs, observe
-from svodka.clickhouse import connect
-from svodka.clickhouse.client import is_embedded
-from svodka.clickhouse.query import QueryRefused, readonly_client, run_query
-from svodka.clickhouse.schema import migrate
-from svodka.clickhouse.writer import Batch, TransientError, Writer
-from svodka.config import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
+from svodka.runtime import logs
+from svodka.runtime import observe
+from svodka.store import connect
+from svodka.store.client import is_embedded
+from svodka.store.query import QueryRefused, readonly_client, run_query
+from svodka.store.schema import migrate
+from svodka.store.writer import Batch, TransientError, Writer
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode
-from svodka.streaming import fetch_in_bulk, make_app, raw_topic
+from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()

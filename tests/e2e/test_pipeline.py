@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from svodka.localkafka import pid_alive
+from svodka.runtime.localkafka import pid_alive
 from tests.conftest import SEEDS, svodka_env
 from tests.helpers import svodka, sql
 

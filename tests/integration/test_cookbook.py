@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from svodka.clickhouse import connect
-from svodka.clickhouse.query import readonly_client, run_query
-from svodka.clickhouse.schema import migrate
-from svodka.clickhouse.writer import Batch, Writer
+from svodka.store import connect
+from svodka.store.query import readonly_client, run_query
+from svodka.store.schema import migrate
+from svodka.store.writer import Batch, Writer
 from svodka.records import DeadLetter, Duplicate
 from svodka_services.cli.extract_output import articles_from_paths
 from svodka_services.cli.main import main as svodka_main
@@ -31,7 +31,7 @@ def cookbook() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def store(chdb_url):
-    from svodka.extract import Extractor
+    from svodka.extract.pipeline import Extractor
 
     client = connect(chdb_url, create_database=True)  # the default database, as the CLI uses
     migrate(client)

@@ -25,11 +25,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from svodka.config import PIPELINE_TOPICS, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE
-from svodka.localkafka import LocalKafka, _terminate, pid_alive, port_open, scratch_broker
+from svodka.settings import PIPELINE_TOPICS, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE
+from svodka.runtime.localkafka import LocalKafka, _terminate, pid_alive, port_open, scratch_broker
 from svodka.records import Article, Duplicate
 from svodka.text import split_seed_header
-from svodka.topics import ensure_topics
+from svodka.runtime.topics import ensure_topics
 from tests.conftest import svodka_env
 from tests.helpers import spawn
 from tests.unit.test_dedup import SEEDS, PERTURBATIONS, editor_note_added, paragraph_removed, \

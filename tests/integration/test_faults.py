@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from svodka.localkafka import pid_alive
+from svodka.runtime.localkafka import pid_alive
 from tests.conftest import SEEDS, svodka_env
 from tests.helpers import SVODKA, svodka, sql
 

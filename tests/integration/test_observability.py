@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from svodka.config import PIPELINE_TOPICS, TOPIC_ENRICHED
-from svodka.localkafka import port_open
-from svodka.topics import consumer_lag, ensure_topics
+from svodka.settings import PIPELINE_TOPICS, TOPIC_ENRICHED
+from svodka.runtime.localkafka import port_open
+from svodka.runtime.topics import consumer_lag, ensure_topics
 from svodka_services.cli import stack
 from tests.conftest import svodka_env
 from tests.helpers import SVODKA, settings_for, spawn
@@ -149,7 +149,7 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
     # Another process holds the chDB store until told to let go: the next sink cannot write.
     url = env["SVODKA_CLICKHOUSE_URL"]
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from svodka.clickhouse import connect; "
+        [sys.executable, "-c", "import sys; from svodka.store import connect; "
          f"c = connect({url!r}, create_database=True); print('locked', flush=True); sys.stdin.readline()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:

@@ -23,10 +23,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from svodka import text as textlib
-from svodka.config import Settings
-from svodka.localkafka import free_port
+from svodka.settings import Settings
+from svodka.runtime.localkafka import free_port
 from svodka.records import Article, DeadLetter
-from svodka.topics import ensure_topics
+from svodka.runtime.topics import ensure_topics
 from svodka_services.producer.publisher import (
     IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )

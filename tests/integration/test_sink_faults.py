@@ -13,9 +13,9 @@ import time
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from svodka.config import PIPELINE_TOPICS, Settings
+from svodka.settings import PIPELINE_TOPICS, Settings
 from svodka.records import EnrichedArticle, Figure, Mention
-from svodka.topics import ensure_topics
+from svodka.runtime.topics import ensure_topics
 from svodka_services.cli import stack
 from tests.conftest import svodka_env
 from tests.helpers import settings_for, spawn
@@ -115,7 +115,7 @@ def test_store_locked_for_a_while_then_everything_arrives(sink_env, tmp_path):
     # Another process owns the chDB store for 20 s: the sink cannot open it.
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from svodka.clickhouse import connect; "
+         "import sys, time; from svodka.store import connect; "
          f"c = connect({url!r}, create_database=True); print('locked', flush=True); time.sleep(20)"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -143,7 +143,7 @@ def test_sigterm_while_a_batch_is_unstored_loses_nothing(sink_env):
     url = env["SVODKA_CLICKHOUSE_URL"]
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from svodka.clickhouse import connect; "
+         "import sys, time; from svodka.store import connect; "
          f"c = connect({url!r}, create_database=True); print('locked', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from svodka.canonical import (
+from svodka.extract.canonical import (
     ALIASES_PATH,
     AliasTable,
     Resolver,
@@ -14,7 +14,7 @@ from svodka.canonical import (
     slug,
     syllable_key,
 )
-from svodka.entities import EntityFinder
+from svodka.extract.entities import EntityFinder
 
 
 @pytest.fixture(scope="module")

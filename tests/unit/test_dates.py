@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from svodka import dates
+from svodka.ingest import dates
 
 UTC = timezone.utc
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

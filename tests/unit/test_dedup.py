@@ -1,6 +1,6 @@
 """Dedup logic on the real seeds: exact keys, near duplicates, the chain's rules, state formats.
 
-Everything here is pure (svodka.dedup, no Kafka): ``LocalDeduper`` runs the same
+Everything here is pure (svodka.dedup.chain, no Kafka): ``LocalDeduper`` runs the same
 stage decisions the stream service runs, with dicts for its tables.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from svodka import dedup
+from svodka.dedup import chain as dedup
 from svodka.records import Article
 from svodka.text import split_seed_header
 

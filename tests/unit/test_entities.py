@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from svodka.canonical import AliasTable
-from svodka.entities import (
+from svodka.extract.canonical import AliasTable
+from svodka.extract.entities import (
     EntityFinder,
     inflect_phrase,
     is_east_asian_name,

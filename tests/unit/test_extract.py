@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from svodka.canonical import key
+from svodka.extract.canonical import key
 from svodka.records import Article, EnrichedArticle
 from svodka.text import split_seed_header
 
@@ -21,7 +21,7 @@ def seed_text(path: Path) -> tuple[str | None, str]:
 
 @pytest.fixture(scope="module")
 def extractor():
-    from svodka.extract import Extractor
+    from svodka.extract.pipeline import Extractor
 
     return Extractor()
 

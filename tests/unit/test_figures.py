@@ -1,4 +1,4 @@
-"""svodka.figures: table-driven cases on made-up sentences, and the gold seeds."""
+"""svodka.extract.figures: table-driven cases on made-up sentences, and the gold seeds."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import yaml
 from razdel import sentenize
 
-from svodka.figures import find_figures
-from svodka.numerals import parse_number_words
+from svodka.extract.figures import find_figures
+from svodka.extract.numerals import parse_number_words
 from svodka.text import split_seed_header
 
 REPO = Path(__file__).resolve().parents[2]

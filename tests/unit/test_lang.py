@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from svodka.lang import detect
+from svodka.extract.lang import detect
 from svodka.text import split_seed_header
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

@@ -1,4 +1,4 @@
-"""svodka.observe without faust: the stall rule on a fake clock, the health body, the Prometheus text."""
+"""svodka.runtime.observe without faust: the stall rule on a fake clock, the health body, the Prometheus text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from svodka.observe import Observer, StallTracker, parse_utc, stall_seconds_from_env
+from svodka.runtime.observe import Observer, StallTracker, parse_utc, stall_seconds_from_env
 
 
 class Clock:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from svodka import text as textlib
-from svodka.dates import to_iso
+from svodka.ingest.dates import to_iso
 from svodka.records import Article
-from svodka.replay import Pacer, copy_dict, make_copy, replay_order, replay_time, with_copies
+from svodka.ingest.replay import Pacer, copy_dict, make_copy, replay_order, replay_time, with_copies
 
 UTC = timezone.utc
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from svodka import sources
+from svodka.ingest import sources
 from svodka import text as textlib
 from svodka.records import Article, DeadLetter
-from svodka.sources import BadInput, Ignored
+from svodka.ingest.sources import BadInput, Ignored
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from svodka import sources
+from svodka.ingest import sources
 from svodka import text as textlib
-from svodka.localkafka import free_port
+from svodka.runtime.localkafka import free_port
 from svodka.records import Article
-from svodka.sources import BadInput
-from svodka.web import WebOptions, extract_page, html_charset, parse_feed, read_urls
+from svodka.ingest.sources import BadInput
+from svodka.ingest.web import WebOptions, extract_page, html_charset, parse_feed, read_urls
 from tests.local_web import serving
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from svodka.clickhouse import connect
-from svodka.clickhouse.query import QueryRefused, readonly_client, run_query
-from svodka.clickhouse.schema import LATEST, migrate, schema_version
-from svodka.clickhouse import rows
-from svodka.clickhouse.writer import Batch, Writer, WriteResult
+from svodka.store import connect
+from svodka.store.query import QueryRefused, readonly_client, run_query
+from svodka.store.schema import LATEST, migrate, schema_version
+from svodka.store import rows
+from svodka.store.writer import Batch, Writer, WriteResult
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, Figure, Mention
 
 # One chDB engine per process: this module uses a database of its own in the session's

@@ -24,7 +24,7 @@ from .canonical import AliasTable, Resolver
 from .entities import EntityFinder, morph
 from .figures import find_figures
 from .lang import RU, detect
-from .records import Article, EnrichedArticle, Figure, Mention
+from svodka.records import Article, EnrichedArticle, Figure, Mention
 
 # slovnet's NER reads a whole text as one sequence; very long texts are fed in
 # chunks of whole sentences so memory stays bounded.

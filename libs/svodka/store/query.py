@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
-from svodka.clickhouse.client import connect, is_embedded
+from svodka.store.client import connect, is_embedded
 
 ALLOWED_AST = ("SelectWithUnionQuery", "SelectQuery", "SelectIntersectExceptQuery", "ShowTables",
                "ShowColumns", "DescribeQuery", "ExistsTableQuery", "ShowCreateTableQuery",

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from svodka import text as textlib
-from svodka.dates import parse_datetime
+from svodka.ingest.dates import parse_datetime
 from svodka.records import Article
 
 

@@ -104,7 +104,7 @@ import threading
 from functools import lru_cache
 from typing import Any, Iterable, Protocol, Sequence
 
-from svodka.numerals import (
+from svodka.extract.numerals import (
     ABBREVIATED_MULTIPLIERS,
     MULTIPLIER_WORDS,
     NUMBER_WORD,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import faust
 
-from svodka.config import Settings
-from svodka.topics import ensure_topics
+from svodka.settings import Settings
+from svodka.runtime.topics import ensure_topics
 
 
 def make_app(service: str, settings: Settings | None = None, **overrides) -> faust.App:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from svodka import text as textlib
-from svodka.dates import find_dateline, from_header, parse_datetime, to_iso, to_iso_ms
+from svodka.ingest.dates import find_dateline, from_header, parse_datetime, to_iso, to_iso_ms
 from svodka.records import Article, DeadLetter
 
 UTC = timezone.utc
@@ -322,7 +322,7 @@ def article_from_plain(data: bytes, origin: str, source: str, ingested: datetime
 def article_from_html(data: bytes, origin: str, source: str, ingested: datetime, url: str = "",
                       declared: str | None = None) -> Article | BadInput:
     """An HTML page reduced to its article text (see web.extract_page)."""
-    from svodka.web import extract_page, html_charset  # web imports this module
+    from svodka.ingest.web import extract_page, html_charset  # web imports this module
 
     try:
         decoded = decode_bytes(data, declared or html_charset(data))

@@ -31,8 +31,8 @@ from html.parser import HTMLParser
 import httpx
 
 from svodka import __version__
-from svodka.dates import parse_datetime
-from svodka.sources import (
+from svodka.ingest.dates import parse_datetime
+from svodka.ingest.sources import (
     DEFAULT_MAX_BYTES, HEAD_BYTES, HTTP_ERROR, NO_TEXT, TIMEOUT, TOO_LARGE, UNREACHABLE, UNSUPPORTED,
     Article, BadInput, DecodeError, article_from_html, article_from_plain, articles_from_json, build_article,
     clean_text, decode_bytes, now_utc,
@@ -486,7 +486,7 @@ def _kind(fetched: Fetched) -> str:
         return "unsupported"
     if mime.startswith("text/") and mime != "text/plain" and looks_like_feed(fetched.body):
         return "feed"
-    from svodka.sources import sniff_kind
+    from svodka.ingest.sources import sniff_kind
 
     sniffed = sniff_kind(fetched.body)
     if sniffed == "html":
@@ -556,7 +556,7 @@ async def _feed_item(fetcher: Fetcher, feed_url: str, n: int, item: FeedItem, fe
                 if item.title:
                     page.title = item.title
                 if item.published is not None:
-                    from svodka.dates import to_iso
+                    from svodka.ingest.dates import to_iso
 
                     page.published_at, page.date_source = to_iso(item.published), "feed"
                 page.extra = {**page.extra, **extra}

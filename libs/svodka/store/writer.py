@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from svodka.clickhouse import rows as R
+from svodka.store import rows as R
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle
 
 log = logging.getLogger("svodka.sink")

@@ -1,0 +1,1 @@
+"""Extract: language, named entities (natasha), canonical entities and reported figures."""
