@@ -12,15 +12,12 @@ import dataclasses
 import functools
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
+from svodka.text import sha256_hex
+from svodka.timeutil import now_iso
+
 SCHEMA_VERSION = 1
-
-
-def utc_now() -> str:
-    """Now, as the ISO 8601 UTC string every record uses for times."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 T = TypeVar("T", bound="Record")
 
@@ -181,7 +178,23 @@ class DeadLetter(Record):
     source: str
     reason: str
     payload_head: str = ""  # the first bytes of the input, for a human to look at
-    at: str = field(default_factory=utc_now)
+    at: str = field(default_factory=now_iso)
+
+    MAX_REASON: ClassVar[int] = 2000  # characters: an error message, not a stack dump
+    HEAD_BYTES: ClassVar[int] = 200  # enough for a human to recognise the input
+
+    @classmethod
+    def of(cls, stage: str, source: str, reason: str, payload: bytes | str = b"", *,
+           id: str | None = None, at: str | None = None) -> "DeadLetter":
+        """The dead letter every stage writes: ``reason`` cut to MAX_REASON characters,
+        the first HEAD_BYTES bytes of ``payload`` (characters, for text) as its head, and
+        ``id`` by default the first 20 hex digits of the payload's SHA-256 (the same bad
+        input gets the same id, so the sink stores it once)."""
+        raw = payload.encode("utf-8", "replace") if isinstance(payload, str) else payload
+        head = payload[:cls.HEAD_BYTES] if isinstance(payload, str) else \
+            payload[:cls.HEAD_BYTES].decode("utf-8", "replace")
+        return cls(id=sha256_hex(raw)[:20] if id is None else id, stage=stage, source=source,
+                   reason=reason[:cls.MAX_REASON], payload_head=head, at=at or now_iso())
 
 
 # Field names per dataclass, looked up once: ``dataclasses.fields`` and ``asdict`` walk

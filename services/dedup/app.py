@@ -52,7 +52,6 @@ from svodka.runtime import observe
 from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE, Settings
 from svodka.records import Article, DeadLetter
 from svodka.runtime.streaming import make_app, raw_topic, table
-from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
@@ -244,8 +243,7 @@ class _Outbox:
         self.outputs.append((topic, key, value))
 
     def dead_letter(self, payload: bytes, source: str, reason: str) -> None:
-        letter = DeadLetter(id=sha256_hex(payload)[:20], stage="dedup", source=source, reason=reason[:2000],
-                            payload_head=payload[:200].decode("utf-8", "replace"))
+        letter = DeadLetter.of("dedup", source, reason, payload)
         log.warning("dead-lettered", extra={"fields": {"source": source, "reason": reason[:200]}})
         self.output(TOPIC_DLQ, letter.id.encode(), letter.to_json())
         self.dead += 1

@@ -96,8 +96,7 @@ async def extract(stream):
 
 
 async def _dead_letter(id: str, source: str, reason: str, payload: bytes) -> None:
-    letter = DeadLetter(id=id, stage="extract", source=source, reason=reason[:2000],
-                        payload_head=payload[:200].decode("utf-8", "replace"))
+    letter = DeadLetter.of("extract", source, reason, payload, id=id)
     await dead_letters.send(key=id.encode(), value=letter.to_json())
     obs.failed()  # every article extract cannot handle ends here
     obs.dead_lettered()

@@ -37,8 +37,8 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from svodka.ingest import sources
 from svodka.runtime import topics
 from svodka.settings import TOPIC_DLQ, TOPIC_RAW, Settings
-from svodka.ingest.dates import to_iso_ms
-from svodka.records import Article, utc_now
+from svodka.records import Article
+from svodka.timeutil import now_iso
 from svodka.ingest.replay import Pacer, copy_dict, replay_order, replay_time
 from svodka.ingest.sources import BadInput, Ignored
 from svodka.ingest.web import WebOptions, read_urls
@@ -373,7 +373,7 @@ class _Publisher:
 
     async def dead_letter(self, bad: BadInput) -> None:
         self.output.bad(bad)
-        letter = bad.dead_letter(at=to_iso_ms(sources.now_utc()))
+        letter = bad.dead_letter()
         future = await self._send(self.options.dlq_topic, letter.id, letter.to_json())
         self.letters.append((future, letter.id, bad.reason))
 
@@ -569,7 +569,7 @@ async def _publish(originals: list[Article], options: IngestOptions, publisher: 
             record = base if k == 0 else copy_dict(base, k)
             # ingested_at is when the record enters the stream, which end-to-end latency is
             # measured from; a paced replay reads everything first and sends it much later.
-            record = {**record, "ingested_at": utc_now()}
+            record = {**record, "ingested_at": now_iso()}
             await publisher.article(record, article)
             output.tick(publisher.acked, total, start)
 

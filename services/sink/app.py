@@ -31,7 +31,6 @@ from svodka.store.writer import Batch, TransientError, Writer
 from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
-from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
@@ -97,9 +96,7 @@ def decode_batch(payloads: list[bytes]) -> Batch:
             else:
                 raise RecordError(f"a {record.KIND!r} record does not belong on the sink's topics")
         except RecordError as exc:
-            batch.dead_letters.append(DeadLetter(
-                id=sha256_hex(payload)[:20], stage="sink", source="topic", reason=str(exc),
-                payload_head=payload[:200].decode("utf-8", "replace")))
+            batch.dead_letters.append(DeadLetter.of("sink", "topic", str(exc), payload))
     return batch
 
 

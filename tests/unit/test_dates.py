@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from svodka.ingest import dates
+from svodka.timeutil import to_iso
 
 UTC = timezone.utc
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -14,7 +15,7 @@ REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 def when(text: str, reference: datetime = REF) -> str | None:
     found = dates.find_dateline(text, reference)
-    return dates.to_iso(found.when) if found else None
+    return to_iso(found.when) if found else None
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -85,7 +86,7 @@ def test_seeds(seeds_dir):
     ("19 октября 2023 г.", "2023-10-19T00:00:00+00:00"),
 ])
 def test_parse_datetime(value, expected):
-    assert dates.to_iso(dates.parse_datetime(value)) == expected
+    assert to_iso(dates.parse_datetime(value)) == expected
 
 
 @pytest.mark.parametrize("value", ["", "вчера", "2023-13-45", None, 20231019])
@@ -93,8 +94,6 @@ def test_parse_datetime_rejects(value):
     assert dates.parse_datetime(value) is None
 
 
-def test_from_header_and_formats():
-    assert dates.to_iso(dates.from_header("2025-07-12")) == "2025-07-12T00:00:00+00:00"
+def test_from_header():
+    assert to_iso(dates.from_header("2025-07-12")) == "2025-07-12T00:00:00+00:00"
     assert dates.from_header("2025-02-30") is None
-    assert dates.to_iso_ms(datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)) == "2025-01-02T03:04:05.678+00:00"
-    assert dates.to_iso(datetime(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05+00:00"  # naive = UTC

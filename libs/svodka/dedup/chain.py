@@ -43,11 +43,9 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import cramjam
 import numpy as np
@@ -55,6 +53,7 @@ from datasketch import MinHash
 
 from svodka.records import Article, Duplicate
 from svodka.text import normalize, sha256_hex, split_seed_header
+from svodka.timeutil import now_ms, to_ms
 
 # -- parameters ---------------------------------------------------------------------------
 # Measured on the seeds and their perturbed copies (docs/dedup.md, tests/unit/test_dedup.py):
@@ -124,18 +123,6 @@ def _exact_key_of(normalized: str, copy: int) -> str:
     return f"{key}:{copy}" if copy else key
 
 
-def _iso_ms(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp() * 1000)
-
-
 def order_ms(article: Article | Mapping) -> int:
     """The article's event time in ms: published_at, else ingested_at, else now.
 
@@ -143,12 +130,12 @@ def order_ms(article: Article | Mapping) -> int:
     date (it would push the stream time ahead and expire everything): ingested_at wins.
     """
     get = article.get if isinstance(article, Mapping) else article.__getattribute__
-    published, ingested = _iso_ms(get("published_at")), _iso_ms(get("ingested_at"))
+    published, ingested = to_ms(get("published_at")), to_ms(get("ingested_at"))
     if published is not None and (ingested is None or published <= ingested + FUTURE_SLACK_MS):
         return published
     if ingested is not None:
         return ingested
-    return int(time.time() * 1000)
+    return now_ms()
 
 
 # -- fingerprints -------------------------------------------------------------------------

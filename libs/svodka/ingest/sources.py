@@ -34,15 +34,15 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from svodka import text as textlib
-from svodka.ingest.dates import find_dateline, from_header, parse_datetime, to_iso, to_iso_ms
+from svodka.ingest.dates import find_dateline, from_header, parse_datetime
 from svodka.records import Article, DeadLetter
+from svodka.timeutil import UTC, to_iso, to_iso_ms, utc_now
 
-UTC = timezone.utc
 KNOWN_EXTENSIONS = frozenset({".txt", ".json", ".jsonl", ".html", ".htm", ""})
 DEFAULT_MAX_BYTES = 1 << 20
 HEAD_BYTES = 200
@@ -84,14 +84,8 @@ class BadInput:
         return f"{self.reason}: {self.detail}"
 
     def dead_letter(self, at: str = "") -> DeadLetter:
-        return DeadLetter(
-            id=textlib.sha256_hex(self.source)[:20],
-            stage="producer",
-            source=self.source,
-            reason=self.message,
-            payload_head=self.head[:HEAD_BYTES].decode("utf-8", errors="replace"),
-            at=at or to_iso_ms(datetime.now(UTC)),
-        )
+        return DeadLetter.of("producer", self.source, self.message, self.head[:HEAD_BYTES],
+                             id=textlib.sha256_hex(self.source)[:20], at=at or None)
 
 
 @dataclass
@@ -261,10 +255,6 @@ def guess_title(text: str) -> str:
     if len(first) > 200 or len(first.split()) > 30 or first.endswith(_TITLE_END):
         return ""
     return first
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_article(
@@ -550,7 +540,7 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
     for arg in args:
         if is_url(arg):
             continue
-        stamp = ingested or now_utc()
+        stamp = ingested or utc_now()
         if arg == STDIN:
             if stdin is None:
                 import sys
@@ -570,5 +560,5 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
             if bad is not None:
                 yield bad
                 continue
-            yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or now_utc())
+            yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or utc_now())
 

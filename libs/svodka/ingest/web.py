@@ -35,8 +35,9 @@ from svodka.ingest.dates import parse_datetime
 from svodka.ingest.sources import (
     DEFAULT_MAX_BYTES, HEAD_BYTES, HTTP_ERROR, NO_TEXT, TIMEOUT, TOO_LARGE, UNREACHABLE, UNSUPPORTED,
     Article, BadInput, DecodeError, article_from_html, article_from_plain, articles_from_json, build_article,
-    clean_text, decode_bytes, now_utc,
+    clean_text, decode_bytes,
 )
+from svodka.timeutil import to_iso, utc_now
 
 # -- HTML ------------------------------------------------------------------------------
 
@@ -498,7 +499,7 @@ def _kind(fetched: Fetched) -> str:
 
 async def read_url(fetcher: Fetcher, url: str, ingested: datetime | None = None) -> list[Article | BadInput]:
     """The article(s) one URL gives: a page, or each item of a feed."""
-    ingested = ingested or now_utc()
+    ingested = ingested or utc_now()
     fetched = await fetcher.fetch(url)
     if isinstance(fetched, BadInput):
         return [fetched]
@@ -556,8 +557,6 @@ async def _feed_item(fetcher: Fetcher, feed_url: str, n: int, item: FeedItem, fe
                 if item.title:
                     page.title = item.title
                 if item.published is not None:
-                    from svodka.ingest.dates import to_iso
-
                     page.published_at, page.date_source = to_iso(item.published), "feed"
                 page.extra = {**page.extra, **extra}
                 return page

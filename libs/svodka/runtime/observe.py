@@ -26,11 +26,13 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
+
+from svodka.timeutil import parse_utc, utc_now
 
 DEFAULT_STALL_SECONDS = 60.0
 
@@ -122,15 +124,6 @@ def stall_seconds_from_env() -> float:
         return DEFAULT_STALL_SECONDS
 
 
-def parse_utc(value: str) -> datetime | None:
-    """An ISO 8601 timestamp (``Z`` or an offset; naive means UTC), or None if it is not one."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 class Observer:
     """Counters, histograms and the health report of one service process.
 
@@ -182,7 +175,7 @@ class Observer:
         """Observe the time from ``ingested_at`` (ISO 8601) to now; ignore a missing or bad value."""
         start = parse_utc(ingested_at)
         if start is not None:
-            self.latency(((now or datetime.now(timezone.utc)) - start).total_seconds())
+            self.latency(((now or utc_now()) - start).total_seconds())
 
     def progress(self, topic: str, partition: int, offset: int) -> None:
         self.tracker.progress(topic, partition, offset)

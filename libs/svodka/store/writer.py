@@ -25,7 +25,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
@@ -109,10 +108,9 @@ class Writer:
                 try:
                     self._write_articles([article], result)
                 except DatabaseError as exc:
-                    result.rejected.append(DeadLetter(
-                        id=article.id, stage="sink", source=article.source,
-                        reason=f"ClickHouse refused the article: {_short(exc)}",
-                        payload_head=article.title[:200], at=_now()))
+                    result.rejected.append(DeadLetter.of(
+                        "sink", article.source, f"ClickHouse refused the article: {_short(exc)}",
+                        article.title, id=article.id))
         self._insert_keyed("duplicates", duplicates, lambda d: d.id, R.duplicate_row, R.DUPLICATE_COLUMNS,
                            "id", result)
         self._insert_keyed("dead_letters", letters + result.rejected, lambda d: f"{d.stage}:{d.id}",
@@ -201,7 +199,3 @@ class Writer:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:500]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
