@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from svodka.settings import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings
+from svodka.settings import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings, variables
 
 REPO = Path(__file__).resolve().parents[1]
 K8S = REPO / "deploy" / "k8s"
@@ -67,14 +67,8 @@ def container(workload: dict) -> dict:
     return containers[0]
 
 
-def env_names_read(path: Path, pattern: str) -> set[str]:
-    return set(re.findall(pattern, path.read_text()))
-
-
-# Names Settings.from_env reads, and the two streaming.make_app reads itself.
-SETTINGS_VARS = env_names_read(REPO / "libs/svodka/settings.py", r'_env\("(SVODKA_\w+)"') | env_names_read(
-    REPO / "libs/svodka/settings.py", r'os\.environ\.get\("(SVODKA_\w+)"')
-STREAMING_VARS = env_names_read(REPO / "libs/svodka/runtime/streaming.py", r'os\.environ\.get\("(SVODKA_\w+)"\)')
+# Names Settings.from_env reads (the only reader of SVODKA_* variables).
+SETTINGS_VARS = {var.env for var in variables()}
 # Those whose defaults (localhost broker, embedded store, …) are wrong on a cluster.
 REQUIRED_VARS = {"SVODKA_KAFKA_BOOTSTRAP", "SVODKA_CLICKHOUSE_URL", "SVODKA_PARTITIONS"}
 
@@ -189,7 +183,7 @@ def test_settings_are_the_ones_the_code_reads(objects, compose):
         # Only the sink talks to ClickHouse, so only it gets the password.
         assert ("svodka-clickhouse" in sources) == (name == "sink"), name
         for var in c.get("env", []):
-            assert var["name"] in SETTINGS_VARS | STREAMING_VARS, (name, var["name"])
+            assert var["name"] in SETTINGS_VARS, (name, var["name"])
             assert "valueFrom" not in var, "settings come from the ConfigMap and the Secret"
 
 

@@ -11,14 +11,12 @@ import json
 import sys
 
 from svodka.runtime import logs
-from svodka.settings import Settings
+from svodka.settings import Settings, SettingsError, help_epilog
 
 from svodka_services.cli import stack
 from svodka_services.cli.queries import Queries, QueryError, print_result
 
-EPILOG = """Configuration comes from SVODKA_* environment variables (see README):
-SVODKA_CLICKHOUSE_URL (default chdb://./.svodka/clickhouse), SVODKA_KAFKA_PORT (9092),
-SVODKA_KAFKA_BOOTSTRAP, SVODKA_PARTITIONS (8), SVODKA_HOME (.svodka)."""
+EPILOG = help_epilog()  # every SVODKA_* variable with its default, from Settings' fields
 
 
 def _err(message: str) -> None:
@@ -215,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        _err(f"configuration: {exc}")
+        return 2
     logs.setup(args.log_level or settings.log_level)
     try:
         return args.func(args, settings)

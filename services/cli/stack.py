@@ -80,7 +80,8 @@ def manages_broker(settings: Settings) -> bool:
 
 
 def broker(settings: Settings) -> LocalKafka:
-    return LocalKafka(home=settings.home, port=settings.kafka_port, partitions=settings.partitions)
+    return LocalKafka(home=settings.home, port=settings.kafka.port, partitions=settings.kafka.partitions,
+                      java_opts=tuple(settings.kafka.jvm_options))
 
 
 def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say=print) -> StackState:

@@ -57,8 +57,8 @@ settings = Settings.from_env()
 logs.setup(settings.log_level)
 log = logging.getLogger("svodka.dedup.chain")
 
-params = dedup.DedupParams.from_env(os.environ, window_days=settings.dedup_window_days)
-SWEEP_SECONDS = float(os.environ.get("SVODKA_DEDUP_SWEEP_SECONDS") or 600)
+params = dedup.DedupParams(threshold=settings.dedup.threshold, window_days=settings.dedup.window_days)
+SWEEP_SECONDS = settings.dedup.sweep_seconds
 # Batches: up to this many events, or what came within BATCH_WITHIN seconds (the latency a
 # stage adds when idle). A batch runs without yielding to the event loop, so it is kept to
 # a fraction of a second: an article costs ~1 ms through the whole chain, and an envelope
@@ -75,7 +75,7 @@ by_content = raw_topic(app, BY_CONTENT)
 by_band = raw_topic(app, BY_BAND)
 raw_topic(app, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_DLQ)  # created up front with the others
 
-obs = observe.install(app, "dedup")  # /metrics/ and /health/ (stalled partitions)
+obs = observe.install(app, "dedup", stall_seconds=settings.observe.stall_seconds)  # /metrics/ and /health/ (stalled partitions)
 
 # bytes: raw serializers. RocksDB per database (2 tables x SVODKA_PARTITIONS of them): faust's
 # defaults (3 x 64 MB write buffers, a 2 GB block cache) would let 16 databases hold gigabytes

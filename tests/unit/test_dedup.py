@@ -16,6 +16,7 @@ import pytest
 
 from svodka.dedup import chain as dedup
 from svodka.records import Article
+from svodka.settings import Settings
 from svodka.text import split_seed_header
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
@@ -306,15 +307,14 @@ def test_a_full_bucket_is_still_checked_but_takes_no_more_entries():
 
 # -- parameters, formats ---------------------------------------------------------------------
 
-def test_params_from_the_environment():
-    assert dedup.DedupParams.from_env({}) == dedup.DedupParams(0.5, 30)
-    params = dedup.DedupParams.from_env({"SVODKA_DEDUP_THRESHOLD": "0.7", "SVODKA_DEDUP_WINDOW_DAYS": "7"})
+def test_params_come_from_the_dedup_settings_and_refuse_what_cannot_work():
+    assert dedup.DedupParams.from_settings(Settings.from_env({}).dedup) == dedup.DedupParams(0.5, 30)
+    env = {"SVODKA_DEDUP_THRESHOLD": "0.7", "SVODKA_DEDUP_WINDOW_DAYS": "7"}
+    params = dedup.DedupParams.from_settings(Settings.from_env(env).dedup)
     assert (params.threshold, params.window_days, params.window_ms) == (0.7, 7.0, 7 * 86_400_000)
-    assert dedup.DedupParams.from_env({"SVODKA_DEDUP_WINDOW_DAYS": "7"}, window_days=3).window_days == 3
-    for bad in ({"SVODKA_DEDUP_THRESHOLD": "x"}, {"SVODKA_DEDUP_THRESHOLD": "0"}, {"SVODKA_DEDUP_THRESHOLD": "1.5"},
-                {"SVODKA_DEDUP_WINDOW_DAYS": "-1"}):
+    for threshold, days in ((0, 30), (1.5, 30), (0.5, -1)):
         with pytest.raises(dedup.DedupConfigError):
-            dedup.DedupParams.from_env(bad)
+            dedup.DedupParams(threshold, days)
 
 
 def test_exact_key_is_the_normalised_content_hash_with_the_copy_number():

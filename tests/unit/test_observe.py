@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from svodka.runtime.observe import Observer, StallTracker, stall_seconds_from_env
+from svodka.runtime.observe import Observer, StallTracker
 
 
 class Clock:
@@ -157,10 +157,3 @@ def test_each_observer_has_its_own_registry():
     a, b = Observer("extract"), Observer("extract")
     a.processed(5)
     assert 'svodka_processed_total{service="extract"} 0.0' in b.metrics_text().decode()
-
-
-def test_the_stall_period_from_the_environment(monkeypatch):
-    monkeypatch.setenv("SVODKA_STALL_SECONDS", "3")
-    assert stall_seconds_from_env() == 3
-    monkeypatch.setenv("SVODKA_STALL_SECONDS", "")
-    assert stall_seconds_from_env() == 60

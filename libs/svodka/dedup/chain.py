@@ -22,7 +22,7 @@ then verified exactly:
   (which also encodes the band number and the ``--loop`` copy k);
 * two articles are *candidates* when they share a band key, and *near
   duplicates* when the exact Jaccard similarity of their shingle sets is at
-  least the threshold (``DedupParams.threshold``, SVODKA_DEDUP_THRESHOLD).
+  least the threshold (``DedupParams.threshold``, ``Settings.dedup.threshold``).
 
 The stream applies this as a chain (services/dedup/app.py): exact stage, then
 band 1, band 2, … band 8, each stage owning the state for its keys; the steps
@@ -52,6 +52,7 @@ import numpy as np
 from datasketch import MinHash
 
 from svodka.records import Article, Duplicate
+from svodka.settings import DedupSettings
 from svodka.text import normalize, sha256_hex, split_seed_header
 from svodka.timeutil import now_ms, to_ms
 
@@ -62,8 +63,8 @@ from svodka.timeutil import now_ms, to_ms
 SHINGLE_WORDS = 2
 BANDS = 8
 ROWS = 2
-DEFAULT_THRESHOLD = 0.5
-DEFAULT_WINDOW_DAYS = 30
+DEFAULT_THRESHOLD = DedupSettings.threshold  # SVODKA_DEDUP_THRESHOLD
+DEFAULT_WINDOW_DAYS = DedupSettings.window_days  # SVODKA_DEDUP_WINDOW_DAYS
 MINHASH_SEED = 1  # every worker must use the same permutations: part of the state format
 MAX_SHINGLES = 8192  # longer texts keep their 8192 smallest hashes (a bottom-k sample)
 MAX_BUCKET_ENTRIES = 64  # a full bucket takes no more entries (see band_step); the byte cap
@@ -76,7 +77,7 @@ _U32 = np.dtype("<u4")
 
 
 class DedupConfigError(ValueError):
-    """A dedup setting from the environment is out of range."""
+    """A dedup parameter is out of range."""
 
 
 @dataclass(frozen=True)
@@ -86,29 +87,17 @@ class DedupParams:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
-            raise DedupConfigError(f"SVODKA_DEDUP_THRESHOLD must be in (0, 1], got {self.threshold}")
+            raise DedupConfigError(f"the dedup threshold must be in (0, 1], got {self.threshold}")
         if self.window_days <= 0:
-            raise DedupConfigError(f"SVODKA_DEDUP_WINDOW_DAYS must be positive, got {self.window_days}")
+            raise DedupConfigError(f"the dedup window must be positive, got {self.window_days} days")
 
     @property
     def window_ms(self) -> int:
         return int(self.window_days * DAY_MS)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], window_days: float | None = None) -> "DedupParams":
-        """SVODKA_DEDUP_THRESHOLD (default 0.5) and SVODKA_DEDUP_WINDOW_DAYS (default 30)."""
-        raw = (environ.get("SVODKA_DEDUP_THRESHOLD") or "").strip()
-        try:
-            threshold = float(raw) if raw else DEFAULT_THRESHOLD
-        except ValueError:
-            raise DedupConfigError(f"SVODKA_DEDUP_THRESHOLD is not a number: {raw!r}") from None
-        if window_days is None:
-            raw = (environ.get("SVODKA_DEDUP_WINDOW_DAYS") or "").strip()
-            try:
-                window_days = float(raw) if raw else DEFAULT_WINDOW_DAYS
-            except ValueError:
-                raise DedupConfigError(f"SVODKA_DEDUP_WINDOW_DAYS is not a number: {raw!r}") from None
-        return cls(threshold=threshold, window_days=window_days)
+    def from_settings(cls, settings: DedupSettings) -> "DedupParams":
+        return cls(threshold=settings.threshold, window_days=settings.window_days)
 
 
 # -- keys ---------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class LocalKafka:
     port: int = 9092
     partitions: int = 8
     heap: str = "512m"
+    java_opts: tuple[str, ...] = ()  # SVODKA_KAFKA_JAVA_OPTS
 
     @property
     def libs_dir(self) -> Path:
@@ -124,7 +125,7 @@ class LocalKafka:
             # over a two-minute benchmark (JFR), CPU the Python workers need on a laptop;
             # C1 code is fast enough for one local broker. SerialGC: one small heap.
             java, f"-Xmx{self.heap}", "-Xms128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            *os.environ.get("SVODKA_KAFKA_JAVA_OPTS", "").split(),
+            *self.java_opts,
             f"-Dlog4j2.configurationFile={KAFKA_DEPLOY / 'log4j2.properties'}",
             "-cp", f"{self.libs_dir.resolve()}/*", main, *args,
         ]

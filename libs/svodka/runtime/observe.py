@@ -32,9 +32,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 
+from svodka.settings import ObserveSettings
 from svodka.timeutil import parse_utc, utc_now
 
-DEFAULT_STALL_SECONDS = 60.0
+DEFAULT_STALL_SECONDS = ObserveSettings.stall_seconds  # SVODKA_STALL_SECONDS
 
 BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
@@ -115,13 +116,6 @@ class StallTracker:
                                           bool(lag) and idle >= self.stall_seconds))
         self.revoked([key for key in list(self._since) if key not in seen])
         return sorted(result, key=lambda p: (p.topic, p.partition))
-
-
-def stall_seconds_from_env() -> float:
-    try:
-        return float(os.environ.get("SVODKA_STALL_SECONDS", "").strip() or DEFAULT_STALL_SECONDS)
-    except ValueError:
-        return DEFAULT_STALL_SECONDS
 
 
 class Observer:
@@ -248,7 +242,8 @@ def _faust_partitions(app) -> list[PartitionInfo]:
     return result
 
 
-def install(app, service: str, health: Callable[[], dict] | None = None) -> Observer:
+def install(app, service: str, health: Callable[[], dict] | None = None,
+            stall_seconds: float = DEFAULT_STALL_SECONDS) -> Observer:
     """Expose ``/metrics/`` and ``/health/`` on ``app``'s web server; return the service's Observer.
 
     Call once per app, at import time (next to ``make_app``). ``health`` returns extra
@@ -257,7 +252,7 @@ def install(app, service: str, health: Callable[[], dict] | None = None) -> Obse
     from faust import Sensor
     from faust.web import Request, Response, View
 
-    observer = Observer(service, stall_seconds=stall_seconds_from_env(), partitions=lambda: _faust_partitions(app),
+    observer = Observer(service, stall_seconds=stall_seconds, partitions=lambda: _faust_partitions(app),
                         extra=health)
 
     class ProgressSensor(Sensor):

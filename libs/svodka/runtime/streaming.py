@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
-from pathlib import Path
+from typing import Any
 
 import faust
 
@@ -25,19 +24,17 @@ from svodka.settings import Settings
 from svodka.runtime.topics import ensure_topics
 
 
-def make_app(service: str, settings: Settings | None = None, **overrides) -> faust.App:
+def make_app(service: str, settings: Settings, **overrides: Any) -> faust.App:
     """A faust app for ``service`` (dedup, extract, sink) configured from settings.
 
-    The data dir and web port come from ``SVODKA_DATA_DIR`` / ``SVODKA_WEB_PORT``
-    so several workers of one service can run side by side (``svodka up`` sets them).
+    The data dir and web port are per worker (``settings.worker``) so several workers
+    of one service can run side by side (``svodka up`` sets them).
     """
-    settings = settings or Settings.from_env()
-    datadir = Path(os.environ.get("SVODKA_DATA_DIR") or settings.home / "data" / service)
-    conf = dict(
+    conf: dict[str, Any] = dict(
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="rocksdb://",
-        datadir=str(datadir),
-        web_port=int(os.environ.get("SVODKA_WEB_PORT") or 0) or 6066,
+        datadir=str(settings.data_dir(service)),
+        web_port=settings.worker.web_port,
         web_bind="127.0.0.1",
         web_host="127.0.0.1",
         topic_partitions=settings.partitions,
@@ -49,7 +46,7 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         producer_compression_type="snappy",
         # How often consumed offsets are committed; tests raise it to kill a worker
         # between its writes and its commit.
-        broker_commit_interval=float(os.environ.get("SVODKA_COMMIT_INTERVAL") or 1.0),
+        broker_commit_interval=settings.worker.commit_interval,
         stream_buffer_maxsize=1024,
         # Do not wait for in-flight events at shutdown or rebalance: a sink retrying an
         # unstored batch would hold SIGTERM forever. Unacknowledged events are simply
@@ -122,7 +119,7 @@ def table(app: faust.App, name: str, **kwargs) -> faust.TableT:
     return app.Table(name, partitions=app.conf.topic_partitions, **kwargs)
 
 
-def run(app: faust.App) -> None:
+def run(app: faust.App, settings: Settings) -> None:
     """The service's command line (faust's, with ``worker`` and ``--help``).
 
     Before a worker starts, the topics it reads and writes are created with the
@@ -131,7 +128,6 @@ def run(app: faust.App) -> None:
     (docker-compose, k8s) should need no separate set-up step.
     """
     if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
-        settings = Settings.from_env()
         asyncio.run(ensure_topics(settings.kafka_bootstrap, sorted(_APP_TOPICS.get(app.conf.id, ())),
                                   app.conf.topic_partitions, settings.replication_factor))
     app.main()
