@@ -40,8 +40,9 @@ from typing import Any, BinaryIO
 
 from svodka import text as textlib
 from svodka.ingest.dates import find_dateline, from_header, parse_datetime
+from svodka.ingest.html import extract_page, html_charset
 from svodka.records import Article, DeadLetter
-from svodka.timeutil import UTC, to_iso, to_iso_ms, utc_now
+from svodka.timeutil import to_iso, to_iso_ms, utc_now
 
 KNOWN_EXTENSIONS = frozenset({".txt", ".json", ".jsonl", ".html", ".htm", ""})
 DEFAULT_MAX_BYTES = 1 << 20
@@ -312,8 +313,6 @@ def article_from_plain(data: bytes, origin: str, source: str, ingested: datetime
 def article_from_html(data: bytes, origin: str, source: str, ingested: datetime, url: str = "",
                       declared: str | None = None) -> Article | BadInput:
     """An HTML page reduced to its article text (see web.extract_page)."""
-    from svodka.ingest.web import extract_page, html_charset  # web imports this module
-
     try:
         decoded = decode_bytes(data, declared or html_charset(data))
     except DecodeError as exc:
