@@ -73,7 +73,7 @@ def seed_articles(n: int, seeds_dir: Path = REPO / "seeds", first_copy: int = 0)
 def bench_pure(n: int) -> dict:
     import numpy as np
 
-    from svodka.dedup import chain as dedup
+    from svodka import dedup
     from svodka.text import normalize
 
     payloads = [a.to_json() for a in seed_articles(n)]
@@ -86,7 +86,7 @@ def bench_pure(n: int) -> dict:
         hop = dedup.Hop(dedup.Hop.encode(article.id, fp.fingerprint(article), payload))
         unique += deduper.run(hop).unique
     elapsed = time.perf_counter() - t0
-    state = sum(len(k) + len(v) for table in (deduper.first_seen, deduper.buckets) for k, v in table.items())
+    state = sum(len(k) + len(v) for table in (deduper.state.first_seen, deduper.state.buckets) for k, v in table.items())
 
     # where the time goes, on a sample
     sample = [Article.from_json(p) for p in payloads[:min(n, 1000)]]

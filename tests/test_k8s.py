@@ -81,14 +81,14 @@ def apps() -> dict:
     code = """
 import json
 from svodka.runtime import streaming
+from svodka.settings import Settings
 import svodka_services.dedup.app as d, svodka_services.extract.app as e, svodka_services.sink.app as s
 out = {}
-for name, mod in (("dedup", d), ("extract", e), ("sink", s)):
-    app = mod.app
+for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("sink", s.app)):
     out[name] = {
         "id": app.conf.id,
         "sources": sorted(t for agent in app.agents.values() for t in agent.channel.topics),
-        "topics": sorted(streaming._APP_TOPICS[app.conf.id]),
+        "topics": streaming.declared_topics(app),
         "changelogs": sorted(t.changelog_topic.get_topic_name() for t in app.tables.values()),
         "internal": [f"{app.conf.id}-__assignor-__leader"],
         "pages": sorted(app.web.views),
