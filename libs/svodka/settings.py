@@ -200,7 +200,16 @@ class Settings:
         return cls(**_read_fields(cls, env, skip=GROUPS), **groups)
 
     def with_(self, **changes: Any) -> "Settings":
-        """A copy with top-level fields or whole groups replaced."""
+        """A copy with top-level fields or groups replaced, or single group fields by their
+        flat names (``kafka_bootstrap=...``, ``partitions=...``: see ``FLAT``)."""
+        groups: dict[str, dict[str, Any]] = {}
+        for name in [n for n in changes if n in FLAT]:
+            group, attr = FLAT[name]
+            groups.setdefault(group, {})[attr] = changes.pop(name)
+        if "bootstrap" in groups.get("kafka", {}):
+            groups["kafka"]["managed"] = False  # as when SVODKA_KAFKA_BOOTSTRAP is set
+        for group, values in groups.items():
+            changes[group] = replace(changes.get(group, getattr(self, group)), **values)
         return replace(self, **changes)
 
     def data_dir(self, service: str) -> Path:
@@ -270,6 +279,13 @@ class Settings:
 
 
 _DEFAULTS = Settings()
+
+# The flat names of group fields (from before the grouping), for ``with_`` and the properties.
+FLAT = {"kafka_bootstrap": ("kafka", "bootstrap"), "kafka_port": ("kafka", "port"),
+        "partitions": ("kafka", "partitions"), "replication_factor": ("kafka", "replication_factor"),
+        "manage_kafka": ("kafka", "managed"), "sink_batch_size": ("sink", "batch_size"),
+        "sink_batch_seconds": ("sink", "batch_seconds"), "query_timeout_s": ("query", "timeout_s"),
+        "dedup_window_days": ("dedup", "window_days"), "log_level": ("observe", "log_level")}
 
 
 def _read_fields(cls: type, env: Mapping[str, str], skip: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from svodka_services.producer.publisher import IngestOptions, ProducerError, exit_code, ingest, options_from_args
+    from svodka_services.producer.command import IngestOptions, ProducerError, exit_code, ingest, options_from_args
 
     from svodka_services.cli.wait import wait_landed
 
@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Publish the articles under PATH... (files, directories, .jsonl, '-', URLs) to "
                                      "articles.raw. With --wait, return when every article is stored, found to be a "
                                      "duplicate, or dead-lettered.")
-    from svodka_services.producer.publisher import add_ingest_arguments
+    from svodka_services.producer.command import add_ingest_arguments
 
     add_ingest_arguments(p)
     p.add_argument("--wait", action="store_true", help="wait until everything published is processed")

@@ -7,7 +7,7 @@ import sys
 
 from svodka.settings import Settings, help_epilog
 
-from .publisher import add_ingest_arguments, options_from_args, run
+from svodka_services.producer.command import add_ingest_arguments, options_from_args, run
 
 DESCRIPTION = """\
 Publish news articles to Kafka (topic articles.raw) as versioned JSON records, and

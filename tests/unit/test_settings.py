@@ -110,3 +110,9 @@ def test_no_module_but_settings_reads_a_svodka_variable():
         if names:
             readers[str(path.relative_to(REPO))] = names
     assert readers == {}
+
+
+def test_with_replaces_a_group_field_by_its_flat_name_or_a_whole_group():
+    s = Settings().with_(kafka_bootstrap="127.0.0.1:1234", partitions=3, sink_batch_size=50)
+    assert (s.kafka.bootstrap, s.kafka.partitions, s.kafka.managed, s.sink.batch_size) == ("127.0.0.1:1234", 3, False, 50)
+    assert s.with_(home=Path("/x")).home == Path("/x")
