@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import math
 import types
@@ -187,6 +188,14 @@ class DeadLetter(Record):
     reason: str
     payload_head: str = ""  # the first bytes of the input, for a human to look at
     at: str = field(default_factory=utc_now)
+
+
+def letter_id(stage: str, *parts: object) -> str:
+    """A dead letter's id, unique per failure: the stage and what tells this failure apart
+    (topic/partition/offset, or source, reason and a payload hash). The same failure seen
+    again (a redelivery) gets the same id, so it is stored once."""
+    digest = hashlib.sha256("\x00".join([stage, *map(str, parts)]).encode("utf-8"))
+    return digest.hexdigest()[:20]
 
 
 # Field names per dataclass, looked up once: ``dataclasses.fields`` and ``asdict`` walk

@@ -26,11 +26,10 @@ from dataclasses import dataclass, replace
 
 from clickhouse_connect.driver.exceptions import OperationalError
 
-from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, utc_now
+from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, letter_id, utc_now
 from svodka.store import rows as R
 from svodka.store.client import ClickHouseError
 from svodka.store.writer import Batch, TransientError, WriteResult, Writer
-from svodka.text import sha256_hex
 
 __all__ = ["Message", "decode_batch", "is_transient", "letter_id", "write_isolating"]
 
@@ -52,11 +51,6 @@ class Message:
     @property
     def where(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}"
-
-
-def letter_id(stage: str, *parts: object) -> str:
-    """A dead letter's id: the stage and what makes this failure unique."""
-    return sha256_hex("\x00".join([stage, *map(str, parts)]))[:20]
 
 
 def is_transient(exc: BaseException) -> bool:
