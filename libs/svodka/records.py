@@ -70,11 +70,11 @@ class Record:
         return cls(**kwargs)
 
     @classmethod
-    def from_json(cls: type[T], payload: bytes | str) -> T:
+    def from_json(cls: type[T], payload: bytes | str | None) -> T:
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RecordError(f"{cls.KIND}: not valid JSON ({exc})") from None
+            data = _loads(payload)
+        except RecordError as exc:
+            raise RecordError(f"{cls.KIND}: {exc}") from None
         return cls.from_dict(data)
 
 
@@ -283,7 +283,9 @@ def _checker(name: str, hint: Any):
             if value is None and nullable:
                 return None
             problem = check(value)
-            return f"{problem} or null" if problem and nullable and problem.startswith("expected") else problem
+            if problem and nullable and problem.startswith("expected "):
+                return problem.replace(", got ", " or null, got ", 1)
+            return problem
         return union
     if origin is list:
         (item,) = typing.get_args(hint) or (Any,)
@@ -375,13 +377,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def decode(payload: bytes | str) -> "Record":
-    """Any pipeline record from its JSON, by its ``kind`` (one parse; the sink reads
-    three kinds from three topics). Raises RecordError naming what is wrong."""
+def _loads(payload: bytes | str | None) -> Any:
+    """The JSON of a message; RecordError for a null (tombstone) value, bytes that are not
+    JSON, and JSON nested too deeply for Python's parser (RecursionError)."""
+    if payload is None:
+        raise RecordError("empty message (a null value)")
+    if not isinstance(payload, (bytes, bytearray, str)):
+        raise RecordError(f"expected JSON bytes, got {type(payload).__name__}")
     try:
-        data = json.loads(payload)
+        return json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to read") from None
+
+
+def decode(payload: bytes | str | None) -> "Record":
+    """Any pipeline record from its JSON, by its ``kind`` (one parse; the sink reads
+    three kinds from three topics). Raises RecordError naming what is wrong."""
+    data = _loads(payload)
     kind = data.get("kind", "") if isinstance(data, dict) else ""
     cls = _KINDS.get(kind)
     if cls is None:

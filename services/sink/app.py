@@ -146,7 +146,7 @@ async def sink(stream):
 def _message(event) -> Message:
     """The event's payload and where it was read (dead-letter ids are unique per message)."""
     tp = event.message.tp
-    return Message(payload=event.value, topic=tp.topic, partition=tp.partition, offset=event.message.offset)
+    return Message(payload=event.value if event.value is not None else b"", topic=tp.topic, partition=tp.partition, offset=event.message.offset)
 
 
 @app.task
