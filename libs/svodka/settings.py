@@ -157,7 +157,10 @@ class SinkSettings:
 
 @dataclass(frozen=True)
 class QuerySettings:
-    timeout_s: float = setting("SVODKA_QUERY_TIMEOUT", 30.0, "seconds a user query may run", check=_positive)
+    timeout_s: float = setting("SVODKA_QUERY_TIMEOUT", 30.0, "the longest a user query may run (seconds); caps "
+                               "any requested timeout", check=_positive)
+    memory_bytes: int = setting("SVODKA_QUERY_MEMORY", 2 << 30, "ClickHouse's max_memory_usage for one user "
+                                "query (bytes)", check=_at_least_one)
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,10 @@ class Settings:
         return self.query.timeout_s
 
     @property
+    def query_memory_bytes(self) -> int:
+        return self.query.memory_bytes
+
+    @property
     def dedup_window_days(self) -> float:
         return self.dedup.window_days
 
@@ -285,6 +292,7 @@ FLAT = {"kafka_bootstrap": ("kafka", "bootstrap"), "kafka_port": ("kafka", "port
         "partitions": ("kafka", "partitions"), "replication_factor": ("kafka", "replication_factor"),
         "manage_kafka": ("kafka", "managed"), "sink_batch_size": ("sink", "batch_size"),
         "sink_batch_seconds": ("sink", "batch_seconds"), "query_timeout_s": ("query", "timeout_s"),
+        "query_memory_bytes": ("query", "memory_bytes"),
         "dedup_window_days": ("dedup", "window_days"), "log_level": ("observe", "log_level")}
 
 
@@ -366,3 +374,7 @@ def help_epilog(names: tuple[str, ...] | None = None) -> str:
         if names is None or v.env in names:
             lines.append(f"  {v.env} (default {v.default})")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m svodka.settings: the README's configuration table
+    print(table_markdown())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from svodka.records import DeadLetter, decode
+from svodka.records import DeadLetter, decode, letter_id
 from svodka.text import sha256_hex
 from svodka.timeutil import parse_utc
 
@@ -11,7 +11,8 @@ def test_a_dead_letter_names_its_stage_and_reason_and_keeps_the_head_of_the_inpu
     payload = ("Статья без конца: " + "слово " * 200).encode("utf-8")
     letter = DeadLetter.of("dedup", "articles.raw", "RecordError: нет поля text", payload)
     assert (letter.stage, letter.source, letter.reason) == ("dedup", "articles.raw", "RecordError: нет поля text")
-    assert letter.id == sha256_hex(payload)[:20]  # the same bad input gets the same id
+    # one id per failure: the same failure again (a redelivery) gets the same id
+    assert letter.id == letter_id("dedup", "articles.raw", "RecordError: нет поля text", sha256_hex(payload))
     assert letter.payload_head == payload[:200].decode("utf-8", "replace")
     assert parse_utc(letter.at) is not None
     assert decode(letter.to_json()) == letter

@@ -15,7 +15,7 @@ from svodka.ingest.sources import BadInput
 from svodka.ingest.feeds import parse_feed
 from svodka.ingest.html import extract_page, html_charset
 from svodka.ingest.web import WebOptions, read_urls
-from tests.local_web import serving
+from tests.kit.web import serving
 
 @pytest.fixture
 def web():
