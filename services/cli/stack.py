@@ -108,17 +108,19 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
             _terminate(proc.pid, 15)
             state.services.remove(proc)
         for index in range(len(running) + 1, count + 1):
-            proc = _spawn(settings, service, index)
+            proc = spawn(settings, service, index)
             state.services.append(proc)
             started.append(proc)
     state.save(settings)
     if started:
         say("starting " + ", ".join(p.name for p in started) + " ...")
-    _wait_ready(state.services, timeout)
+    wait_ready(state.services, timeout)
     return state
 
 
-def _spawn(settings: Settings, service: str, index: int, base_env: dict[str, str] | None = None) -> ServiceProc:
+def spawn(settings: Settings, service: str, index: int, base_env: dict[str, str] | None = None) -> ServiceProc:
+    """Start worker ``index`` of ``service`` in the background (its own web port, data dir
+    and log under SVODKA_HOME), with ``base_env`` (default this process's) plus its settings."""
     name = f"{service}-{index}"
     port = free_port()
     data_dir = settings.home / "data" / name
@@ -139,7 +141,9 @@ def _spawn(settings: Settings, service: str, index: int, base_env: dict[str, str
                        data_dir=str(data_dir), log=str(log))
 
 
-def _wait_ready(services: list[ServiceProc], timeout: float) -> None:
+def wait_ready(services: list[ServiceProc], timeout: float) -> None:
+    """Until every worker serves its web port (a sink: with its store open); StackError when
+    one exits or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     pending = list(services)
     while pending and time.monotonic() < deadline:

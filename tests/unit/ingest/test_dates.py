@@ -8,6 +8,7 @@ import pytest
 
 from svodka.ingest import dates
 from svodka.timeutil import to_iso
+from tests.kit.seeds import seed_texts
 
 UTC = timezone.utc
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -68,8 +69,8 @@ def test_only_the_head_is_searched():
     assert when(text) is None
 
 
-def test_seeds(seeds_dir):
-    found = {p.name[:3]: when(p.read_text(encoding="utf-8")) for p in sorted(seeds_dir.glob("*.txt"))}
+def test_seeds():
+    found = {name: when(text) for name, text in seed_texts().items()}
     assert found["002"] == "2023-10-19T05:56:00+00:00"
     assert found["004"] == "2025-11-07T00:00:00+00:00"
     assert found["001"] is None

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,17 +16,13 @@ from svodka import dedup
 from svodka.records import Article
 from svodka.settings import Settings
 from svodka.text import normalize, split_seed_header
+from tests.kit.perturb import (
+    PERTURBATIONS, editor_note_added, every_tenth_word_replaced, new_header_line, paragraph_removed,
+)
+from tests.kit.records import article
+from tests.kit.seeds import seed_texts
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
-SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))}
-INGESTED = "2025-11-10T12:00:00.000+00:00"
-
-
-def article(ident: str, text: str, *, copy: int = 0, published_at: str | None = None,
-            ingested_at: str = INGESTED) -> Article:
-    return Article(id=ident, source=f"test://{ident}", text=text, title=ident, copy=copy,
-                   replay_of=ident.split("-")[0] if copy else None, published_at=published_at,
-                   ingested_at=ingested_at)
+SEEDS = seed_texts()
 
 
 def seed_article(name: str, copy: int = 0) -> Article:
@@ -43,63 +37,8 @@ def loaded(*names: str, params: dedup.DedupParams | None = None) -> dedup.LocalD
     return deduper
 
 
-# -- perturbations: deterministic edits of a seed --------------------------------------------
-
-def _body(text: str) -> tuple[str, str]:
-    """(the seed's ` date …` header line start, the rest)."""
-    date, body = split_seed_header(text)
-    return (f" date {date} " if date else ""), body
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [p for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
-
-
-def new_header_line(text: str) -> str:
-    head, body = _body(text)
-    return head + "Главное к этому часу: политика, экономика, происшествия\n" + body
-
-
-def paragraph_removed(text: str) -> str:
-    """Drop the longest paragraph (the hardest case for this edit)."""
-    head, body = _body(text)
-    paragraphs = _paragraphs(body)
-    longest = max(range(len(paragraphs)), key=lambda i: len(paragraphs[i].split()))
-    return head + "\n\n".join(p for i, p in enumerate(paragraphs) if i != longest)
-
-
-def editor_note_added(text: str) -> str:
-    return text.rstrip() + "\nПрим. ред. Материал дополнен после публикации: уточнены даты и имена.\n"
-
-
-def whitespace_and_quotes(text: str) -> str:
-    text = text.replace("«", "„").replace("»", "“").replace('"', "«")
-    lines = [re.sub(r" ", "  ", line).rstrip() + "   " for line in text.split("\n")]
-    return "\r\n".join(lines)
-
-
-_REPLACEMENTS = ("также", "однако", "впрочем", "сегодня", "снова", "вновь", "позже")
-
-
-def every_tenth_word_replaced(text: str) -> str:
-    head, body = _body(text)
-    out, n = [], 0
-    for token in re.split(r"(\s+)", body):
-        if token and not token.isspace():
-            n += 1
-            if n % 10 == 0:
-                token = _REPLACEMENTS[(n // 10) % len(_REPLACEMENTS)]
-        out.append(token)
-    return head + "".join(out)
-
-
-PERTURBATIONS = {
-    "new header line": new_header_line,
-    "one paragraph removed": paragraph_removed,
-    "editor's note added": editor_note_added,
-    "whitespace and quotes": whitespace_and_quotes,
-    "10% of words replaced": every_tenth_word_replaced,
-}
+def _body(text: str) -> str:
+    return split_seed_header(text)[1]
 
 
 # -- the product's requirements -------------------------------------------------------------
@@ -113,7 +52,7 @@ def test_the_five_seeds_are_all_unique():
 def test_seeds_on_the_same_visit_are_far_below_the_threshold(a, b):
     """000, 001 and 003 report the same visit (other outlets, other words): distinct."""
     fp = dedup.Fingerprinter()
-    similarity = dedup.jaccard(*(fp.shingle_hashes(normalize(_body(SEEDS[n])[1])) for n in (a, b)))
+    similarity = dedup.jaccard(*(fp.shingle_hashes(normalize(_body(SEEDS[n]))) for n in (a, b)))
     assert similarity < 0.1 < dedup.DEFAULT_THRESHOLD
 
 
@@ -136,7 +75,7 @@ def test_perturbed_copy_is_a_duplicate_of_its_seed(name, kind):
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_only_the_date_line_changed_is_an_exact_duplicate(name):
     deduper = loaded()
-    _, body = _body(SEEDS[name])
+    body = _body(SEEDS[name])
     copy = article(f"redated{name}", " date 2030-01-02 " + body)
     decision = deduper.check(copy)
     assert decision.duplicate is not None
@@ -150,7 +89,7 @@ def test_the_hardest_perturbation_keeps_a_margin_over_the_threshold():
     fp = dedup.Fingerprinter()
 
     def shingles(text):
-        return fp.shingle_hashes(normalize(_body(text)[1]))
+        return fp.shingle_hashes(normalize(_body(text)))
 
     weakest = min(dedup.jaccard(shingles(t), shingles(f(t))) for t in SEEDS.values() for f in PERTURBATIONS.values())
     closest = max(dedup.jaccard(shingles(SEEDS[a]), shingles(SEEDS[b])) for a, b in itertools.combinations(SEEDS, 2))
@@ -328,8 +267,8 @@ def test_exact_key_is_the_normalised_content_hash_with_the_copy_number():
     from svodka.text import content_hash
 
     a = seed_article("003")
-    assert dedup.exact_key(a) == content_hash(_body(SEEDS["003"])[1])
-    assert dedup.exact_key(seed_article("003", copy=4)) == content_hash(_body(SEEDS["003"])[1]) + ":4"
+    assert dedup.exact_key(a) == content_hash(_body(SEEDS["003"]))
+    assert dedup.exact_key(seed_article("003", copy=4)) == content_hash(_body(SEEDS["003"])) + ":4"
 
 
 def test_fingerprints_are_stable_across_processes():
