@@ -230,7 +230,7 @@ def sink_on_cluster(workdir: str) -> None:
     assert again.rows == {} and again.skipped == 4, again
     # A verbatim retry of one insert: the deduplication token reaches the shard's table.
     for _ in range(2):
-        writer._insert("mentions", rows.mention_rows(article("k5", day="2032-02-02")), rows.MENTION_COLUMNS, ["k5"],
+        writer.insert_rows("mentions", rows.mention_rows(article("k5", day="2032-02-02")), rows.MENTION_COLUMNS, ["k5"],
                        WriteResult())
     counts = sink.query(
         "SELECT (SELECT count() FROM articles), (SELECT count() FROM mentions), (SELECT count() FROM mentions_local),"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from svodka.runtime import credentials
 from svodka.settings import PIPELINE_TOPICS, Settings
-from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
+from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, terminate, free_port, pid_alive, port_open
 from svodka.runtime.topics import consumer_lag, ensure_topics
 
 SERVICES = ("dedup", "extract", "sink")
@@ -105,7 +105,7 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     for service, count in wanted.items():
         running = [s for s in state.services if s.service == service]
         for proc in running[count:]:  # scale down
-            _terminate(proc.pid, 15)
+            terminate(proc.pid, 15)
             state.services.remove(proc)
         for index in range(len(running) + 1, count + 1):
             proc = spawn(settings, service, index)
@@ -199,7 +199,7 @@ def down(settings: Settings, say=print) -> None:
         except ProcessLookupError:
             pass
     for proc in live:
-        _terminate(proc.pid, 20)
+        terminate(proc.pid, 20)
     state.services = []
     state.save(settings)
     if manages_broker(settings):

@@ -19,9 +19,10 @@ from aiokafka import AIOKafkaProducer
 
 from svodka.records import Article, DeadLetter, Duplicate, EnrichedArticle, Figure, Mention
 from svodka.timeutil import now_iso
-from tests.conftest import SEEDS, svodka_env
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import SEEDS_DIR as SEEDS
 from svodka_services.cli import stack
-from tests.helpers import last_json, settings_for, sink_sql, sql, svodka
+from tests.kit.processes import last_json, settings_for, sink_sql, sql, svodka
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -212,7 +212,7 @@ class LocalKafka:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return
-        _terminate(pid, timeout)
+        terminate(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
 
     def kill(self) -> None:
@@ -237,7 +237,8 @@ def scratch_broker(home: Path, jar_cache: Path = REPO_ROOT / ".svodka") -> Local
     return broker
 
 
-def _terminate(pid: int, timeout: float) -> None:
+def terminate(pid: int, timeout: float) -> None:
+    """SIGTERM process group ``pid``; SIGKILL it if it is still alive after ``timeout`` seconds."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:

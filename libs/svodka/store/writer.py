@@ -134,8 +134,8 @@ class Writer:
             have = stored[table]
             rows = [row for a in todo if a.id not in have for row in make_rows(a)]
             keys = [a.id for a in todo if a.id not in have]
-            self._insert(table, rows, columns, keys, result)
-        self._insert("articles", [R.article_row(a) for a in todo], R.ARTICLE_COLUMNS, todo_ids, result)
+            self.insert_rows(table, rows, columns, keys, result)
+        self.insert_rows("articles", [R.article_row(a) for a in todo], R.ARTICLE_COLUMNS, todo_ids, result)
 
     def _insert_keyed(self, table, records, key, make_row, columns, key_sql, result) -> None:
         if not records:
@@ -143,7 +143,7 @@ class Writer:
         have = self._existing(table, key_sql, [key(r) for r in records])
         todo = [r for r in records if key(r) not in have]
         result.skipped += len(records) - len(todo)
-        self._insert(table, [make_row(r) for r in todo], columns, [key(r) for r in todo], result)
+        self.insert_rows(table, [make_row(r) for r in todo], columns, [key(r) for r in todo], result)
 
     def _stored_articles(self, ids: Sequence[str]) -> dict[str, set[str]]:
         """Which of the ids each article table already holds, in one round trip
@@ -174,8 +174,11 @@ class Writer:
             raise TransientError(f"ClickHouse unreachable: {_short(exc)}") from exc
         return {r[0] for r in rows}
 
-    def _insert(self, table: str, rows: list[list], columns: list[str], keys: Sequence[str],
-                result: WriteResult) -> None:
+    def insert_rows(self, table: str, rows: list[list], columns: list[str], keys: Sequence[str],
+                    result: WriteResult) -> None:
+        """One insert of ``rows`` into ``table``, idempotent: its deduplication token is the
+        table and the rows' ``keys``, so the same insert repeated (a retried or redelivered
+        batch) stores nothing twice, in the table and in its materialized views."""
         if not rows:
             return
         settings = {

@@ -56,7 +56,7 @@ def test_redelivery_in_other_batches_stores_once(store):
     writer = Writer(client)
     a, b, c = article("r1", day="2031-01-01"), article("r2", day="2031-01-01"), article("r3", day="2031-01-01")
     # Simulate a sink killed after inserting r1's mentions but before its figures and article rows.
-    writer._insert("mentions", rows.mention_rows(a), rows.MENTION_COLUMNS, ["r1"], WriteResult())
+    writer.insert_rows("mentions", rows.mention_rows(a), rows.MENTION_COLUMNS, ["r1"], WriteResult())
     writer.write(Batch(articles=[a, b]))
     writer.write(Batch(articles=[b, c, a]))
     assert counts(client, ["r1", "r2", "r3"]) == (3, 6, 3, 6)  # the daily aggregate too
