@@ -165,7 +165,10 @@ def open_early() -> None:
 async def open_store() -> None:
     # Create the schema at start so queries work before the first batch arrives; keep
     # trying while another process (a `svodka sql` of a moment) holds the store.
-    credentials.create(settings.home)  # /sql/ refuses everything until the stack has a secret
+    try:
+        credentials.create(settings.home)  # /sql/ refuses everything until the stack has a secret
+    except OSError as exc:  # a read-only home: /sql/ stays closed (503), storing goes on
+        log.warning("cannot make the stack's credentials", extra={"fields": {"error": str(exc)[:300]}})
     if _early_open is not None:
         try:
             await asyncio.wrap_future(_early_open)
