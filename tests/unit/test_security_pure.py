@@ -170,3 +170,18 @@ def test_the_sink_dead_letters_each_bad_message_with_an_id_per_message():
     assert ids[0] == letter_id("sink", "articles.enriched[0]@7")
     assert batch.dead_letters[0].source == "articles.enriched[0]@7"
     assert "unknown record kind" in batch.dead_letters[2].reason
+
+
+def test_only_errors_about_the_store_are_transient():
+    from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+    from svodka.store.client import ClickHouseError
+    from svodka.store.intake import is_transient
+    from svodka.store.writer import TransientError
+
+    for exc in (TransientError("x"), OperationalError("connection refused"), ClickHouseError("cannot open"),
+                DatabaseError("Code: 241. DB::Exception: Memory limit exceeded (MEMORY_LIMIT_EXCEEDED)")):
+        assert is_transient(exc), exc
+    for exc in (DatabaseError("Code: 27. Cannot parse input (CANNOT_PARSE_INPUT_ASSERTION_FAILED)"),
+                ValueError("bad"), TypeError("int"), KeyError("x")):
+        assert not is_transient(exc), exc
