@@ -54,9 +54,23 @@ class Message:
         return f"{self.topic}[{self.partition}]@{self.offset}"
 
 
+# ClickHouse errors about the server's state, not the data: the same insert succeeds later.
+TRANSIENT_CODES = frozenset({
+    "MEMORY_LIMIT_EXCEEDED", "CANNOT_ALLOCATE_MEMORY", "TOO_MANY_PARTS", "TOO_MANY_SIMULTANEOUS_QUERIES",
+    "TIMEOUT_EXCEEDED", "SOCKET_TIMEOUT", "NETWORK_ERROR", "NOT_ENOUGH_SPACE", "TABLE_IS_READ_ONLY",
+    "READONLY", "KEEPER_EXCEPTION", "ALL_CONNECTION_TRIES_FAILED", "NO_ZOOKEEPER", "UNKNOWN_TABLE",
+    "UNKNOWN_DATABASE", "ABORTED", "QUERY_WAS_CANCELLED",
+})
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True for errors that mean "the store is not reachable right now", retried forever."""
-    return isinstance(exc, (TransientError, OperationalError, ClickHouseError, ConnectionError, TimeoutError))
+    """True for errors that mean "the store cannot take anything right now" (unreachable,
+    locked by another process, out of memory or disk, a table being created), retried
+    forever; anything else is about the record and dead-letters it."""
+    if isinstance(exc, (TransientError, OperationalError, ClickHouseError, ConnectionError, TimeoutError)):
+        return True
+    text = str(exc)
+    return any(f"({code})" in text for code in TRANSIENT_CODES)
 
 
 def _letter(message: Message, reason: str) -> DeadLetter:
