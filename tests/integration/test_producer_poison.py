@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from svodka_services.producer.publisher import exit_code
-from tests.integration.test_producer import articles_in, letters_in, run_ingest, topics  # noqa: F401 - fixture
+from svodka_services.producer.command import exit_code
+from tests.kit.kafka import articles_in, letters_in, run_ingest
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
