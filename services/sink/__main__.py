@@ -3,9 +3,9 @@
 import sys
 
 from svodka.runtime.streaming import run
-from svodka_services.sink.app import app, open_early
+from svodka_services.sink.app import app, open_early, settings
 
 if __name__ == "__main__":
     if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
         open_early()  # overlap the chDB engine's start with faust's
-    run(app)
+    run(app, settings)

@@ -76,7 +76,7 @@ def _health_fields() -> dict:
 
 
 # /metrics/ and /health/; a blocked store shows there as stalled partitions (records wait, nothing is acked).
-obs = observe.install(app, "sink", health=_health_fields)
+obs = observe.install(app, "sink", health=_health_fields, stall_seconds=settings.observe.stall_seconds)
 
 
 def _observe_stored(batch: Batch, result) -> None:

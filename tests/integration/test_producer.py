@@ -27,10 +27,10 @@ from svodka.settings import Settings
 from svodka.runtime.localkafka import free_port
 from svodka.records import Article, DeadLetter, letter_id
 from svodka.runtime.topics import ensure_topics
-from svodka_services.producer.publisher import (
+from svodka_services.producer.command import (
     IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )
-from tests.local_web import serving
+from tests.kit.web import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 
 from clickhouse_connect.driver.exceptions import OperationalError
 
-from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, letter_id, utc_now
+from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, letter_id
+from svodka.timeutil import now_iso
 from svodka.store import rows as R
 from svodka.store.client import ClickHouseError
 from svodka.store.writer import Batch, TransientError, WriteResult, Writer
@@ -35,8 +36,8 @@ __all__ = ["Message", "decode_batch", "is_transient", "letter_id", "write_isolat
 
 log = logging.getLogger("svodka.sink")
 
-HEAD_CHARS = 200  # of a payload, kept in the dead letter for a human to look at
-REASON_CHARS = 2000
+HEAD_CHARS = DeadLetter.HEAD_BYTES  # of a payload, kept in the dead letter for a human to look at
+REASON_CHARS = DeadLetter.MAX_REASON
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,8 @@ def is_transient(exc: BaseException) -> bool:
     return any(f"({code})" in text for code in TRANSIENT_CODES)
 
 
-def _head(payload: bytes) -> str:
-    return payload[:HEAD_CHARS].decode("utf-8", "replace")
-
-
 def _letter(message: Message, reason: str) -> DeadLetter:
-    return DeadLetter(id=letter_id("sink", message.where), stage="sink", source=message.where,
-                      reason=reason[:REASON_CHARS], payload_head=_head(message.payload), at=utc_now())
+    return DeadLetter.of("sink", message.where, reason, message.payload, id=letter_id("sink", message.where))
 
 
 def _rows_of(record) -> None:
@@ -165,18 +161,15 @@ def _refused(single: Batch, reason: str) -> DeadLetter:
     """The dead letter for the one record of ``single`` that the store refused."""
     if single.articles:
         a = single.articles[0]
-        return DeadLetter(id=a.id, stage="sink", source=a.source[:2000],
-                          reason=f"ClickHouse refused the article: {reason}"[:REASON_CHARS],
-                          payload_head=a.title[:HEAD_CHARS], at=utc_now())
+        return DeadLetter.of("sink", a.source, f"ClickHouse refused the article: {reason}", a.title, id=a.id)
     if single.duplicates:
         d = single.duplicates[0]
-        return DeadLetter(id=letter_id("sink", "duplicate", d.id), stage="sink", source=d.source[:2000],
-                          reason=f"ClickHouse refused the duplicate record: {reason}"[:REASON_CHARS],
-                          payload_head=d.title[:HEAD_CHARS], at=utc_now())
+        return DeadLetter.of("sink", d.source, f"ClickHouse refused the duplicate record: {reason}", d.title,
+                             id=letter_id("sink", "duplicate", d.id))
     d = single.dead_letters[0]
     return replace(d, id=letter_id("sink", "dead_letter", d.stage, d.id), stage="sink", source=d.source[:2000],
                    reason=f"ClickHouse refused a {d.stage} dead letter ({reason}); its reason: {d.reason}"[:REASON_CHARS],
-                   payload_head=d.payload_head[:HEAD_CHARS], at=utc_now())
+                   payload_head=d.payload_head[:HEAD_CHARS], at=now_iso())
 
 
 def _merge(total: WriteResult, part: WriteResult) -> None:
