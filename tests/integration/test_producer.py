@@ -14,23 +14,20 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from svodka import text as textlib
 from svodka.settings import Settings
 from svodka.runtime.localkafka import free_port
-from svodka.records import Article, DeadLetter, letter_id
+from svodka.records import Article, letter_id
 from svodka.runtime.topics import ensure_topics
 from svodka_services.producer.command import (
-    IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
+    IngestOptions, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )
+from tests.kit.kafka import Topics, articles_in, consume, letters_in, run_ingest
 from tests.kit.web import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -40,77 +37,6 @@ SEED_COUNT = 5
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Topics:
-    raw: str
-    dlq: str
-
-
-@pytest.fixture
-def topics() -> Topics:
-    tag = uuid.uuid4().hex[:10]
-    return Topics(raw=f"test.raw.{tag}", dlq=f"test.dlq.{tag}")
-
-
-def settings_for(kafka, partitions: int = 4) -> Settings:
-    return Settings().with_(kafka_bootstrap=kafka.bootstrap, partitions=partitions)
-
-
-def run_ingest(kafka, topics: Topics, paths: list, **kw) -> tuple[IngestSummary, str]:
-    """ingest() in-process; returns the summary and what it wrote on stderr."""
-    err = io.StringIO()
-    options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, stderr=err, stdout=io.StringIO(),
-                            progress=False, broker_timeout=10, **kw)
-    summary = asyncio.run(ingest([str(p) for p in paths], options, settings_for(kafka)))
-    return summary, err.getvalue()
-
-
-def consume(bootstrap: str, topic: str) -> list:
-    """Every record of ``topic``, by partition and offset."""
-
-    async def read() -> list:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            [described] = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
-        parts = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-        if not parts:
-            return []
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
-        await consumer.start()
-        try:
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            ends = await consumer.end_offsets(parts)
-            records = []
-            deadline = time.monotonic() + 30
-            while any([await consumer.position(tp) < ends[tp] for tp in parts]):
-                assert time.monotonic() < deadline, "could not read the topic back"
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    records.extend(batch)
-            return sorted(records, key=lambda r: (r.partition, r.offset))
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(read())
-
-
-def articles_in(kafka, topic: str) -> list[tuple]:
-    """(key, Article, record) for each record of the topic."""
-    out = []
-    for record in consume(kafka.bootstrap, topic):
-        article = Article.from_json(record.value)
-        out.append((record.key.decode(), article, record))
-    return out
-
-
-def letters_in(kafka, topic: str) -> list[tuple]:
-    return [(r.key.decode(), DeadLetter.from_json(r.value), r) for r in consume(kafka.bootstrap, topic)]
 
 
 def producer_cmd(kafka, topics: Topics, *args: str) -> list[str]:
@@ -420,7 +346,7 @@ def test_rate_50_over_200_looped_articles_takes_4_seconds(kafka, topics, seeds_d
 def test_loop_as_fast_as_possible_with_progress(kafka, topics, seeds_dir):
     err = io.StringIO()
     options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, loop=199, progress=True, stderr=err)
-    summary = asyncio.run(ingest([str(seeds_dir)], options, settings_for(kafka)))
+    summary = asyncio.run(ingest([str(seeds_dir)], options, Settings().with_(kafka_bootstrap=kafka.bootstrap, partitions=4)))
     assert summary.published == 1000 == len(summary.ids) == len(set(summary.ids))
     assert len(consume(kafka.bootstrap, topics.raw)) == 1000
     assert summary.articles_per_s > 200
