@@ -95,9 +95,10 @@ def _observe_stored(batch: Batch, result) -> None:
 def _open() -> None:
     client = connect(settings.clickhouse_url, create_database=True)
     migrate(client)
-    _state["writer"] = Writer(client)
     if is_embedded(settings.clickhouse_url):
         _state["query_client"] = readonly_client(settings.clickhouse_url)
+    # Last: health's store_open (the writer) means /sql/ can answer too.
+    _state["writer"] = Writer(client)
 
 
 async def store(batch: Batch) -> None:
