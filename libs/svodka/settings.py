@@ -38,6 +38,7 @@ class Settings:
     dedup_window_days: int = 30
     log_level: str = "warn"
     manage_kafka: bool = True  # svodka up/down run the local broker (off when a bootstrap is given)
+    query_port: int = 0  # the sink's ClickHouse HTTP interface on the embedded store (0: off)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -57,6 +58,7 @@ class Settings:
             dedup_window_days=int(_env("SVODKA_DEDUP_WINDOW_DAYS", "30")),
             log_level=_env("SVODKA_LOG_LEVEL", "warn"),
             manage_kafka=not os.environ.get("SVODKA_KAFKA_BOOTSTRAP", "").strip(),
+            query_port=int(_env("SVODKA_QUERY_PORT", "0")),
         )
 
     def with_(self, **changes) -> "Settings":

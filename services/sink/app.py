@@ -33,6 +33,8 @@ from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, 
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
 from svodka.text import sha256_hex
 
+from svodka_services.sink import query_endpoint
+
 settings = Settings.from_env()
 logs.setup(settings.log_level)
 log = logging.getLogger("svodka.sink")
@@ -151,6 +153,15 @@ async def open_store() -> None:
     except Exception as exc:  # noqa: BLE001 - the agent retries on its first batch
         _state["last_error"] = str(exc)[:500]
         log.warning("ClickHouse not ready at start", extra={"fields": {"error": str(exc)[:300]}})
+
+
+@app.task
+async def clickhouse_http() -> None:
+    # ClickHouse's HTTP interface for BI clients on the store this process owns (embedded mode only).
+    if is_embedded(settings.clickhouse_url) and settings.query_port:
+        await query_endpoint.serve(query_endpoint.QueryEndpoint(
+            home=settings.home, client=lambda: _state["query_client"], executor=_query_pool,
+            timeout_s=settings.query_timeout_s), "127.0.0.1", settings.query_port)
 
 
 @app.page("/sql/")

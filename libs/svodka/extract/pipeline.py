@@ -80,6 +80,8 @@ class Extractor:
             figures=figures,
             replay_of=article.replay_of,
             extracted_at=_utc_now(),
+            text=text,
+            url=article.url,
         )
 
     def extract_text(self, text: str, *, id: str = "", source: str = "",

@@ -1,0 +1,468 @@
+"""``svodka web``: the analysts' dashboard. Server-rendered HTML (Jinja2) with SVG charts.
+
+Pages (Russian UI):
+- ``/`` overview: counts, freshness, top entities of the newest week, newest articles, stories
+  when the stories tables exist;
+- ``/entities`` list and search; ``/entity/<name or id>``: any alias resolves («КНДР» → Северная
+  Корея), mentions over time by day/week/month, co-mentioned entities, its figures, its articles;
+- ``/figures``: filter by unit, entity, reporter, qualifier (and action once figures have it),
+  estimates-over-time chart with ranges drawn as ranges, each mark linked to its article;
+- ``/article/<id>``: the text with mentions and figures highlighted (canonical names on hover),
+  its duplicates;
+- ``/sql``: read-only SQL, the same rules as ``svodka sql``.
+
+Security: bound to 127.0.0.1 by the stack. A browser signs in once with the URL ``svodka up``
+prints (``/login?key=<secret>``), which sets an HttpOnly, SameSite=Strict session cookie and
+redirects; every request needs that cookie (or the credentials in a header, for scripts).
+POSTs must also pass ``same_origin`` (CSRF). Pages carry a strict Content-Security-Policy.
+All SQL goes through ``Reader`` (the query endpoint or a ClickHouse server), never chDB directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import jinja2
+from aiohttp import web
+
+from svodka.dashboard import charts
+from svodka.dashboard.highlight import Span, segments
+from svodka.runtime import credentials
+from svodka.settings import Settings
+from svodka.store.query import QueryRefused
+
+from svodka_services.web.reader import Reader, ReadError
+
+__all__ = ["make_app", "session_token", "COOKIE"]
+
+HERE = Path(__file__).parent
+COOKIE = "svodka_session"
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'; connect-src 'self'")
+TYPE_NAMES = {"PER": "персона", "ORG": "организация", "LOC": "место"}
+QUALIFIERS = {"exact": "точно", "approx": "около", "at_least": "не менее", "at_most": "не более"}
+BUCKETS = {"day": ("toDate(day)", "по дням"), "week": ("toMonday(day)", "по неделям"),
+           "month": ("toStartOfMonth(day)", "по месяцам")}
+SQL_EXAMPLES = [
+    "SELECT canonical, sum(mentions) AS mentions FROM mentions_per_day GROUP BY canonical ORDER BY mentions DESC LIMIT 10",
+    "SELECT unit, count() AS figures, min(low) AS min, max(high) AS max FROM figures GROUP BY unit ORDER BY figures DESC",
+    "SELECT published_at, title, source FROM articles ORDER BY published_at DESC LIMIT 20",
+]
+
+
+def session_token(creds: credentials.Credentials) -> str:
+    """The cookie value: derived from the stack's secret, so rotating the secret signs everyone out."""
+    return hmac.new(creds.password.encode(), b"svodka-dashboard-session", hashlib.sha256).hexdigest()
+
+
+def _fmt_dt(value) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return "—" if value is None else str(value)
+
+
+def _fmt_num(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    return f"{int(value):,}".replace(",", " ")
+
+
+def _figure_value(low, high) -> str:
+    if low is None and high is None:
+        return "—"
+    if low is not None and high is not None and low != high:
+        return f"{charts.human_number(low)}–{charts.human_number(high)}"
+    return charts.human_number(low if low is not None else high)
+
+
+def _entity_href(canonical_id: str) -> str:
+    return "/entity/" + quote(canonical_id, safe=":")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+                             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(dt=_fmt_dt, num=_fmt_num, entity_href=_entity_href, q=lambda s: quote(str(s), safe=""))
+    env.globals.update(TYPE_NAMES=TYPE_NAMES, QUALIFIERS=QUALIFIERS, figure_value=_figure_value)
+    return env
+
+
+class Dashboard:
+    def __init__(self, settings: Settings, reader: Reader | None = None) -> None:
+        self.settings = settings
+        self.reader = reader or Reader(settings)
+        self.env = _environment()
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="web-sql")
+        self._aliases = None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def creds(self) -> credentials.Credentials | None:
+        return credentials.load(self.settings.home)
+
+    async def sql(self, sql: str, parameters: dict | None = None, **kw) -> list[dict]:
+        loop = asyncio.get_running_loop()
+        rows = await loop.run_in_executor(self.pool, lambda: self.reader.query(sql, parameters, **kw))
+        return rows.dicts()
+
+    async def gather(self, *queries) -> list[list[dict]]:
+        """Several statements at once (the store answers them one by one, the HTTP round trips overlap)."""
+        return list(await asyncio.gather(*(self.sql(q, p) for q, p in queries)))
+
+    async def columns(self, table: str) -> set[str]:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self.reader.columns, table)
+
+    def render(self, request: web.Request, name: str, status: int = 200, **context) -> web.Response:
+        started = request.get("started", time.perf_counter())
+        context.setdefault("nav", name.split(".")[0])
+        html = self.env.get_template(name).render(request_path=request.path, **context)
+        elapsed = (time.perf_counter() - started) * 1000
+        html = html.replace("%%ELAPSED%%", f"{elapsed:.0f}")
+        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
+                            headers={"Server-Timing": f"page;dur={elapsed:.1f}"})
+
+    # -- auth ------------------------------------------------------------------------------
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler):
+        request["started"] = time.perf_counter()
+        creds = self.creds()
+        if creds is None:
+            return self.render(request, "error.html", status=503, title="Нет учётных данных",
+                               message="Стек ещё не создал учётные данные: запустите `svodka up`.")
+        if request.path == "/login":
+            return await handler(request)
+        cookie = request.cookies.get(COOKIE, "")
+        signed_in = bool(cookie) and hmac.compare_digest(cookie, session_token(creds))
+        if not signed_in and not credentials.authorized(request.headers, creds):
+            return self.render(request, "error.html", status=401, title="Нужен вход",
+                               message="Откройте ссылку для входа, которую печатает `svodka up` "
+                                       "(или `svodka status --json`, поле dashboard_login).")
+        if request.method not in ("GET", "HEAD") and not credentials.same_origin(request.headers):
+            return self.render(request, "error.html", status=403, title="Запрос отклонён",
+                               message="Запрос пришёл с другого сайта.")
+        try:
+            response = await handler(request)
+        except ReadError as exc:
+            return self.render(request, "error.html", status=503, title="Хранилище недоступно", message=str(exc))
+        return response
+
+    @web.middleware
+    async def security_headers(self, request: web.Request, handler):
+        response = await handler(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        creds = self.creds()
+        key = request.query.get("key", "")
+        if not key or not hmac.compare_digest(key.encode(), creds.password.encode()):
+            return self.render(request, "error.html", status=401, title="Неверная ссылка для входа",
+                               message="Ключ не подошёл. Возьмите ссылку из вывода `svodka up`.")
+        response = web.HTTPSeeOther("/")
+        response.set_cookie(COOKIE, session_token(creds), httponly=True, samesite="Strict", path="/",
+                            max_age=30 * 86400)
+        return response
+
+    # -- pages -----------------------------------------------------------------------------
+
+    async def overview(self, request: web.Request) -> web.Response:
+        totals, newest = await self.gather((
+            "SELECT (SELECT count() FROM articles) AS articles, (SELECT count() FROM mentions) AS mentions, "
+            "(SELECT count() FROM figures) AS figures, (SELECT count() FROM duplicates) AS duplicates, "
+            "(SELECT count() FROM dead_letters) AS dead_letters, "
+            "(SELECT max(stored_at) FROM articles) AS last_stored, "
+            "(SELECT max(published_at) FROM articles) AS newest_published, "
+            "(SELECT quantileExact(0.5)(toUnixTimestamp64Milli(stored_at) - toUnixTimestamp64Milli(ingested_at)) "
+            " FROM (SELECT stored_at, ingested_at FROM articles ORDER BY stored_at DESC LIMIT 1000)) AS lag_ms, "
+            "now64(3) AS now", None), (
+            "SELECT id, title, source, published_at, mentions, figures FROM articles "
+            "ORDER BY published_at DESC LIMIT 12", None))
+        t = totals[0]
+        week_end = (t["newest_published"] or datetime.now(timezone.utc)).date()
+        week_start = week_end - timedelta(days=6)
+        month_start = week_end - timedelta(days=29)
+        top, per_day = await self.gather((
+            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
+            "uniqExactMerge(articles) AS articles FROM mentions_daily "
+            "WHERE day BETWEEN %(start)s AND %(end)s GROUP BY canonical_id "
+            "ORDER BY articles DESC, mentions DESC, canonical LIMIT 15", {"start": week_start, "end": week_end}), (
+            "SELECT toDate(published_at) AS day, count() AS n FROM articles "
+            "WHERE published_at >= %(start)s GROUP BY day ORDER BY day", {"start": month_start}))
+        days = {r["day"]: r["n"] for r in per_day}
+        chart = charts.bars([charts.Bar(label=f"{d:%d.%m}", value=days.get(d, 0),
+                                        title=f"{d:%d.%m.%Y}: {days.get(d, 0)} статей")
+                             for d in (month_start + timedelta(days=i) for i in range(30))],
+                            label="статьи по дням за 30 дней")
+        stories = await self._stories_preview()
+        freshness_s = None
+        if t["last_stored"] is not None:
+            freshness_s = (t["now"] - t["last_stored"]).total_seconds()
+        return self.render(request, "overview.html", title="Обзор", t=t, top=top, newest=newest, chart=chart,
+                           week_start=week_start, week_end=week_end, stories=stories, freshness_s=freshness_s)
+
+    async def _stories_preview(self) -> dict | None:
+        """The newest stories, once another engineer's stories table exists (its columns read generically)."""
+        cols = await self.columns("stories")
+        if not cols:
+            return None
+        order = next((c for c in ("updated_at", "last_seen", "last_published_at", "published_at", "created_at")
+                      if c in cols), None)
+        shown = [c for c in ("title", "label", "name", "articles", "outlets", "first_seen", "last_seen",
+                             "updated_at") if c in cols][:5] or sorted(cols)[:5]
+        sql = f"SELECT {', '.join(shown)} FROM stories" + (f" ORDER BY {order} DESC" if order else "") + " LIMIT 10"
+        return {"columns": shown, "rows": await self.sql(sql)}
+
+    async def entities(self, request: web.Request) -> web.Response:
+        q = request.query.get("q", "").strip()
+        where, params = "", {}
+        if q:
+            where, params = "HAVING positionCaseInsensitiveUTF8(canonical, %(q)s) > 0", {"q": q}
+        rows = await self.sql(
+            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
+            f"uniqExactMerge(articles) AS articles FROM mentions_daily GROUP BY canonical_id {where} "
+            "ORDER BY articles DESC, mentions DESC LIMIT 200", params)
+        if q and len(rows) != 1:
+            resolved = await self.resolve(q)
+            if resolved and not any(r["canonical_id"] == resolved for r in rows):
+                raise web.HTTPSeeOther(_entity_href(resolved))
+        return self.render(request, "entities.html", title="Сущности", rows=rows, q=q)
+
+    def aliases(self):
+        if self._aliases is None:
+            from svodka.extract.canonical import AliasTable
+
+            self._aliases = AliasTable.load()
+        return self._aliases
+
+    async def resolve(self, name: str) -> str | None:
+        """A canonical id for any way of naming an entity: its id, its canonical name, a curated alias
+        («КНДР»), or a form seen in text («Пхеньяна» normalised to «Пхеньян»)."""
+        name = name.strip()
+        if not name:
+            return None
+        rows = await self.sql("SELECT canonical_id FROM mentions_daily WHERE canonical_id = %(n)s "
+                              "OR lowerUTF8(canonical) = lowerUTF8(%(n)s) LIMIT 1", {"n": name})
+        if rows:
+            return rows[0]["canonical_id"]
+        alias = self.aliases().lookup(name)
+        if alias is not None:
+            return alias.id
+        rows = await self.sql("SELECT canonical_id, count() AS n FROM mentions "
+                              "WHERE lowerUTF8(normal) = lowerUTF8(%(n)s) OR lowerUTF8(text) = lowerUTF8(%(n)s) "
+                              "GROUP BY canonical_id ORDER BY n DESC LIMIT 1", {"n": name})
+        return rows[0]["canonical_id"] if rows else None
+
+    async def entity(self, request: web.Request) -> web.Response:
+        asked = request.match_info["name"]
+        cid = await self.resolve(asked)
+        if cid is None:
+            return self.render(request, "error.html", status=404, title="Не найдено",
+                               message=f"Сущность «{asked}» в данных не встречается.")
+        if cid != asked:
+            raise web.HTTPSeeOther(_entity_href(cid) + (f"?{request.query_string}" if request.query_string else ""))
+        by = request.query.get("by", "day")
+        bucket_sql, by_label = BUCKETS.get(by, BUCKETS["day"])
+        params = {"id": cid}
+        info, timeline, co, articles = await self.gather((
+            "SELECT any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
+            "uniqExactMerge(articles) AS articles, min(day) AS first_day, max(day) AS last_day "
+            "FROM mentions_daily WHERE canonical_id = %(id)s", params), (
+            f"SELECT {bucket_sql} AS bucket, sum(mentions) AS mentions, uniqExactMerge(articles) AS articles "
+            "FROM mentions_daily WHERE canonical_id = %(id)s GROUP BY bucket ORDER BY bucket", params), (
+            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, uniqExact(article_id) AS articles "
+            "FROM mentions WHERE article_id IN (SELECT article_id FROM mentions WHERE canonical_id = %(id)s) "
+            "AND canonical_id != %(id)s GROUP BY canonical_id ORDER BY articles DESC, canonical LIMIT 20", params), (
+            "SELECT id, title, source, published_at FROM articles WHERE id IN "
+            "(SELECT article_id FROM mentions WHERE canonical_id = %(id)s) ORDER BY published_at DESC LIMIT 20",
+            params))
+        e = info[0]
+        names = await self.sql("SELECT normal, count() AS n FROM mentions WHERE canonical_id = %(id)s "
+                               "GROUP BY normal ORDER BY n DESC LIMIT 12", params)
+        figures = await self.sql(
+            "SELECT article_id, published_at, text, unit, low, high, qualifier, reported_by FROM figures "
+            "WHERE has(entities, %(name)s) ORDER BY published_at DESC LIMIT 50", {"name": e["canonical"]})
+        chart = charts.bars(_filled(timeline, by), label=f"упоминания {e['canonical']} {by_label}")
+        return self.render(request, "entity.html", title=e["canonical"], cid=cid, e=e, chart=chart, by=by,
+                           buckets=BUCKETS, co=co, articles=articles, figures=figures, names=names)
+
+    async def figures(self, request: web.Request) -> web.Response:
+        cols = await self.columns("figures")
+        filters = {k: request.query.get(k, "").strip() for k in ("unit", "entity", "reporter", "qualifier", "action")}
+        if "action" not in cols:
+            filters.pop("action")
+        units = await self.sql("SELECT unit, count() AS n FROM figures WHERE unit != '' GROUP BY unit "
+                               "ORDER BY n DESC, unit LIMIT 60")
+        where, params = ["1"], {}
+        if filters["unit"]:
+            where.append("unit = %(unit)s")
+            params["unit"] = filters["unit"]
+        if filters["entity"]:
+            cid = await self.resolve(filters["entity"])
+            canonical = filters["entity"]
+            if cid:
+                found = await self.sql("SELECT any(canonical) AS c FROM mentions_daily WHERE canonical_id = %(id)s",
+                                       {"id": cid})
+                canonical = found[0]["c"] if found and found[0]["c"] else canonical
+            where.append("has(entities, %(entity)s)")
+            params["entity"] = canonical
+        if filters["reporter"]:
+            where.append("positionCaseInsensitiveUTF8(reported_by, %(reporter)s) > 0")
+            params["reporter"] = filters["reporter"]
+        if filters["qualifier"] in QUALIFIERS:
+            where.append("qualifier = %(qualifier)s")
+            params["qualifier"] = filters["qualifier"]
+        if filters.get("action"):
+            where.append("action = %(action)s")
+            params["action"] = filters["action"]
+        extra = ", action" if "action" in cols else ""
+        rows = await self.sql(
+            f"SELECT f.article_id AS article_id, f.published_at AS published_at, f.text AS text, unit, low, high, "
+            f"qualifier, reported_by, entities{extra}, a.title AS title, a.source AS source FROM "
+            f"(SELECT * FROM figures WHERE {' AND '.join(where)} ORDER BY published_at DESC LIMIT 300) AS f "
+            "LEFT JOIN (SELECT id, title, source FROM articles WHERE id IN "
+            f"(SELECT article_id FROM figures WHERE {' AND '.join(where)})) AS a ON a.id = f.article_id "
+            "ORDER BY published_at DESC", params)
+        chart = None
+        chart_unit = filters["unit"] or (units[0]["unit"] if units else "")
+        points = [r for r in rows if r["unit"] == chart_unit and (r["low"] is not None or r["high"] is not None)]
+        if points:
+            chart = charts.estimates(
+                [charts.Estimate(at=r["published_at"], low=r["low"], high=r["high"], qualifier=r["qualifier"],
+                                 title=f"{r['text']} — {r['source'] or r['title']}, {_fmt_dt(r['published_at'])}",
+                                 href=f"/article/{quote(r['article_id'])}") for r in points],
+                label=f"оценки во времени: {chart_unit}")
+        actions = []
+        if "action" in cols:
+            actions = await self.sql("SELECT action, count() AS n FROM figures WHERE action != '' GROUP BY action "
+                                     "ORDER BY n DESC LIMIT 40")
+        return self.render(request, "figures.html", title="Цифры", rows=rows, units=units, filters=filters,
+                           chart=chart, chart_unit=chart_unit, actions=actions)
+
+    async def article(self, request: web.Request) -> web.Response:
+        aid = request.match_info["id"]
+        cols = await self.columns("articles")
+        text_cols = ", text, url" if "text" in cols else ", '' AS text, '' AS url"
+        found, mentions, figures, dups = await self.gather((
+            f"SELECT id, title, source, published_at, date_source, lang, ingested_at, stored_at, length{text_cols} "
+            "FROM articles WHERE id = %(id)s LIMIT 1", {"id": aid}), (
+            "SELECT start, stop, canonical_id, canonical, type, text FROM mentions WHERE article_id = %(id)s "
+            "ORDER BY start", {"id": aid}), (
+            "SELECT start, stop, text, unit, low, high, qualifier, reported_by, entities FROM figures "
+            "WHERE article_id = %(id)s ORDER BY start", {"id": aid}), (
+            "SELECT id, source, title, similarity, method, published_at FROM duplicates WHERE dup_of = %(id)s "
+            "ORDER BY published_at", {"id": aid}))
+        if not found:
+            original = await self.sql("SELECT dup_of FROM duplicates WHERE id = %(id)s LIMIT 1", {"id": aid})
+            if original:
+                raise web.HTTPSeeOther(f"/article/{quote(original[0]['dup_of'])}?duplicate={quote(aid)}")
+            return self.render(request, "error.html", status=404, title="Не найдено",
+                               message=f"Статьи {aid} нет в хранилище.")
+        a = found[0]
+        spans = [Span(m["start"], m["stop"], m["type"], title=f"{m['canonical']} ({TYPE_NAMES.get(m['type'], '')})",
+                      href=_entity_href(m["canonical_id"])) for m in mentions]
+        spans += [Span(f["start"], f["stop"], "figure",
+                       title=f"{QUALIFIERS.get(f['qualifier'], f['qualifier'])} {_figure_value(f['low'], f['high'])}"
+                             f" {f['unit']}".strip()
+                             + (f"; источник: {f['reported_by']}" if f["reported_by"] else ""))
+                  for f in figures]
+        paragraphs = _paragraphs(segments(a["text"], spans))
+        entities = {}
+        for m in mentions:
+            entities.setdefault(m["canonical_id"], {"canonical": m["canonical"], "type": m["type"], "n": 0})["n"] += 1
+        return self.render(request, "article.html", title=a["title"] or a["id"], a=a, paragraphs=paragraphs,
+                           figures=figures, dups=dups, entities=sorted(entities.items(), key=lambda kv: -kv[1]["n"]),
+                           via=request.query.get("duplicate", ""))
+
+    async def sql_page(self, request: web.Request) -> web.Response:
+        sql, result, error, elapsed = "", None, "", None
+        if request.method == "POST":
+            form = await request.post()
+            sql = str(form.get("sql", "")).strip()
+            if sql:
+                started = time.perf_counter()
+                try:
+                    loop = asyncio.get_running_loop()
+                    rows = await loop.run_in_executor(self.pool, lambda: self.reader.query(sql, user_sql=True))
+                    result = {"columns": rows.columns, "rows": rows.rows[:500], "total": len(rows.rows)}
+                except QueryRefused as exc:
+                    error = f"Запрос отклонён: {exc}"
+                except ReadError as exc:
+                    error = str(exc)
+                elapsed = (time.perf_counter() - started) * 1000
+        return self.render(request, "sql.html", title="SQL", sql=sql, result=result, error=error, elapsed=elapsed,
+                           examples=SQL_EXAMPLES, status=400 if error else 200)
+
+    async def favicon(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("/static/favicon.svg")
+
+
+def _filled(timeline: list[dict], by: str) -> list[charts.Bar]:
+    """Bars for every bucket between the first and the last, empty ones included (gaps are information)."""
+    if not timeline:
+        return []
+    values = {r["bucket"]: r for r in timeline}
+    first, last = timeline[0]["bucket"], timeline[-1]["bucket"]
+    out, current = [], first
+    while current <= last and len(out) < 400:
+        r = values.get(current)
+        n = r["articles"] if r else 0
+        label = f"{current:%m.%Y}" if by == "month" else f"{current:%d.%m}"
+        out.append(charts.Bar(label=label, value=n,
+                              title=f"{_fmt_dt(current)}: {n} статей, {r['mentions'] if r else 0} упоминаний"))
+        if by == "month":
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current += timedelta(days=7 if by == "week" else 1)
+    return out
+
+
+def _paragraphs(segs) -> list[list]:
+    """Segments split at blank lines into paragraphs (a span never holds a paragraph break)."""
+    paragraphs: list[list] = [[]]
+    for seg in segs:
+        if seg.span is not None:
+            paragraphs[-1].append(seg)
+            continue
+        parts = seg.text.split("\n\n")
+        for i, part in enumerate(parts):
+            if i:
+                paragraphs.append([])
+            if part.strip("\n"):
+                paragraphs[-1].append(type(seg)(part.strip("\n") if len(parts) > 1 else part))
+    return [p for p in paragraphs if p]
+
+
+def make_app(settings: Settings, reader: Reader | None = None) -> web.Application:
+    board = Dashboard(settings, reader)
+    app = web.Application(middlewares=[board.security_headers, board.guard])
+    app["dashboard"] = board
+    app.router.add_get("/", board.overview)
+    app.router.add_get("/login", board.login)
+    app.router.add_get("/entities", board.entities)
+    app.router.add_get("/entity/{name}", board.entity)
+    app.router.add_get("/figures", board.figures)
+    app.router.add_get("/article/{id}", board.article)
+    app.router.add_route("GET", "/sql", board.sql_page)
+    app.router.add_route("POST", "/sql", board.sql_page)
+    app.router.add_get("/favicon.ico", board.favicon)
+    app.router.add_static("/static/", HERE / "static", append_version=False)
+    return app
+
+
+def query_string(**params) -> str:
+    return urlencode({k: v for k, v in params.items() if v})
