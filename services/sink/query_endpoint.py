@@ -31,6 +31,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from svodka.runtime import credentials
 from svodka.store.chhttp import BadRequest, HttpQuery, content_type, parse, response_encoding
@@ -75,7 +76,7 @@ class QueryEndpoint:
         creds = self._credentials()
         if creds is None:
             return self._error(503, 0, "the stack has no credentials yet (start it with `svodka up`)")
-        headers = dict(request.headers)
+        headers = CIMultiDict(request.headers)  # case-insensitive: clients spell header names every way
         if "user" in request.query or "password" in request.query:  # ClickHouse also takes them in the URL
             headers.setdefault("X-ClickHouse-User", request.query.get("user", ""))
             headers.setdefault("X-ClickHouse-Key", request.query.get("password", ""))

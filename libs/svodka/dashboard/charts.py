@@ -77,7 +77,7 @@ def _y_axis(body: list[str], top: float, left: int, right: int, y0: int, y1: int
         body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{escape(human_number(value))}</text>')
 
 
-def bars(data: Sequence[Bar], *, width: int = 760, height: int = 220, label: str = "") -> str:
+def bars(data: Sequence[Bar], *, width: int = 1100, height: int = 240, label: str = "") -> str:
     """A bar chart of counts per bucket, buckets in the given order."""
     left, right, top_pad, bottom = 52, width - 10, 12, height - 28
     body: list[str] = []
@@ -100,7 +100,7 @@ def bars(data: Sequence[Bar], *, width: int = 760, height: int = 220, label: str
     return _svg(width, height, body, label or "столбчатая диаграмма")
 
 
-def estimates(data: Sequence[Estimate], *, width: int = 760, height: int = 280, label: str = "") -> str:
+def estimates(data: Sequence[Estimate], *, width: int = 1100, height: int = 300, label: str = "") -> str:
     """Reported values over time; ranges drawn as ranges, open bounds as arrows."""
     left, right, top_pad, bottom = 60, width - 16, 14, height - 30
     body: list[str] = []

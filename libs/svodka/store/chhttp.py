@@ -29,9 +29,10 @@ __all__ = ["ALLOWED_SETTINGS", "BadRequest", "DEFAULT_FORMAT", "HttpQuery", "con
 
 DEFAULT_FORMAT = "TabSeparated"
 
-# Settings a client may pass that change only how the result is written, never what may run.
+# Settings a client may pass that change only how the result is written, never what may run
+# (result size limits are the server's: store.query applies them to every user query).
 ALLOWED_SETTINGS = frozenset({
-    "max_result_rows", "max_result_bytes", "result_overflow_mode", "max_block_size",
+    "max_block_size",
     "output_format_json_quote_64bit_integers", "output_format_json_quote_64bit_floats",
     "output_format_json_quote_denormals", "output_format_json_quote_decimals",
     "output_format_json_named_tuples_as_objects", "output_format_json_array_of_rows",
