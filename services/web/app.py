@@ -169,7 +169,9 @@ class Dashboard:
         response = await handler(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form POSTs,
+        # which same_origin() rightly refuses (the SQL box got 403 in the browser test)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -275,24 +277,25 @@ class Dashboard:
 
     async def entity(self, request: web.Request) -> web.Response:
         asked = request.match_info["name"]
-        cid = await self.resolve(asked)
-        if cid is None:
-            return self.render(request, "error.html", status=404, title="Не найдено",
-                               message=f"Сущность «{asked}» в данных не встречается.")
-        if cid != asked:
-            raise web.HTTPSeeOther(_entity_href(cid) + (f"?{request.query_string}" if request.query_string else ""))
-        params = {"id": cid}
-        span = await self.sql("SELECT min(day) AS first, max(day) AS last FROM mentions_daily "
-                              "WHERE canonical_id = %(id)s", params)
-        by = request.query.get("by", "")
-        if by not in BUCKETS:  # a bar per bucket stays readable up to ~120 bars
-            days = (span[0]["last"] - span[0]["first"]).days if span and span[0]["first"] else 0
-            by = "day" if days <= 120 else "week" if days <= 7 * 120 else "month"
-        bucket_sql, by_label = BUCKETS[by]
-        info, timeline, co, articles = await self.gather((
+        params = {"id": asked}
+        # Two rounds of queries: the entity (by id, as every link names it), then everything about it.
+        info = await self.sql(
             "SELECT any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
             "uniqExactMerge(articles) AS articles, min(day) AS first_day, max(day) AS last_day "
-            "FROM mentions_daily WHERE canonical_id = %(id)s", params), (
+            "FROM mentions_daily WHERE canonical_id = %(id)s HAVING count() > 0", params)
+        if not info:
+            cid = await self.resolve(asked)
+            if cid is None:
+                return self.render(request, "error.html", status=404, title="Не найдено",
+                                   message=f"Сущность «{asked}» в данных не встречается.")
+            raise web.HTTPSeeOther(_entity_href(cid) + (f"?{request.query_string}" if request.query_string else ""))
+        e, cid = info[0], asked
+        by = request.query.get("by", "")
+        if by not in BUCKETS:  # a bar per bucket stays readable up to ~120 bars
+            days = (e["last_day"] - e["first_day"]).days
+            by = "day" if days <= 120 else "week" if days <= 7 * 120 else "month"
+        bucket_sql, by_label = BUCKETS[by]
+        timeline, co, articles, names, figures = await self.gather((
             f"SELECT {bucket_sql} AS bucket, sum(mentions) AS mentions, uniqExactMerge(articles) AS articles "
             "FROM mentions_daily WHERE canonical_id = %(id)s GROUP BY bucket ORDER BY bucket", params), (
             "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, uniqExact(article_id) AS articles "
@@ -300,13 +303,11 @@ class Dashboard:
             "AND canonical_id != %(id)s GROUP BY canonical_id ORDER BY articles DESC, canonical LIMIT 20", params), (
             f"SELECT id, {TITLE}, source, published_at FROM articles WHERE id IN "
             "(SELECT article_id FROM mentions WHERE canonical_id = %(id)s) ORDER BY published_at DESC LIMIT 20",
-            params))
-        e = info[0]
-        names = await self.sql("SELECT normal, count() AS n FROM mentions WHERE canonical_id = %(id)s "
-                               "GROUP BY normal ORDER BY n DESC LIMIT 12", params)
-        figures = await self.sql(
+            params), (
+            "SELECT normal, count() AS n FROM mentions WHERE canonical_id = %(id)s "
+            "GROUP BY normal ORDER BY n DESC LIMIT 12", params), (
             "SELECT article_id, published_at, text, unit, low, high, qualifier, reported_by FROM figures "
-            "WHERE has(entities, %(name)s) ORDER BY published_at DESC LIMIT 50", {"name": e["canonical"]})
+            "WHERE has(entities, %(name)s) ORDER BY published_at DESC LIMIT 50", {"name": e["canonical"]}))
         chart = charts.bars(_filled(timeline, by), label=f"упоминания {e['canonical']} {by_label}")
         return self.render(request, "entity.html", title=e["canonical"], cid=cid, e=e, chart=chart, by=by,
                            buckets=BUCKETS, co=co, articles=articles, figures=figures, names=names)
