@@ -38,8 +38,9 @@ class Rows:
 
 
 class Reader:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, endpoint: dict | None = None) -> None:
         self.settings = settings
+        self.endpoint = endpoint  # {url, user, password}: a query endpoint to use instead of looking it up
         self._client = None
         self._lock = threading.Lock()
         self._columns: dict[str, tuple[float, set[str]]] = {}
@@ -48,7 +49,7 @@ class Reader:
         if is_embedded(self.settings.clickhouse_url):
             from svodka_services.cli.stack import analyst_endpoints
 
-            endpoint = analyst_endpoints(self.settings)["query_endpoint"]
+            endpoint = self.endpoint or analyst_endpoints(self.settings)["query_endpoint"]
             if endpoint is None:
                 raise ReadError("хранилище недоступно: стек не запущен (svodka up)")
             host_port = endpoint["url"].split("://", 1)[1]
