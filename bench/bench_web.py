@@ -33,7 +33,7 @@ from svodka.runtime import credentials  # noqa: E402
 from svodka.runtime.localkafka import free_port  # noqa: E402
 from svodka.settings import Settings  # noqa: E402
 from svodka.store import connect  # noqa: E402
-from svodka.store.query import readonly_client  # noqa: E402
+from svodka.store.query import QueryLimits, readonly_client  # noqa: E402
 from svodka.store.schema import migrate  # noqa: E402
 from svodka.store.writer import Batch, Writer  # noqa: E402
 
@@ -98,7 +98,8 @@ def serve(home: Path, url: str) -> tuple[str, dict]:
     loop = asyncio.new_event_loop()
 
     async def start():
-        qe = QueryEndpoint(home=home, client=lambda: query_client, executor=ThreadPoolExecutor(2), timeout_s=30)
+        qe = QueryEndpoint(home=home, client=lambda: query_client, executor=ThreadPoolExecutor(2),
+                           limits=QueryLimits(timeout_s=30))
         for app, port in ((qe.app, query_port), (make_app(settings, Reader(settings, endpoint)), web_port)):
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()

@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+from pathlib import Path
+
+from svodka.runtime import credentials
 from svodka.settings import Settings
 from svodka_services.cli import stack
 
@@ -58,3 +61,22 @@ def spawn(env: dict, service: str, spawned: list[stack.ServiceProc], index: int 
         state.services = [p for p in state.services if p.name != proc.name and p.alive] + [proc]
         state.save(settings)
     return proc
+
+
+def sink_auth(sink: stack.ServiceProc, wait_s: float = 30.0) -> dict[str, str]:
+    """The header a client of ``sink``'s /sql/ sends: the stack's bearer token (the sink
+    makes the credentials at start when ``svodka up`` has not)."""
+    import time
+
+    home = Path(sink.data_dir).parents[1]  # SVODKA_HOME/data/<name>
+    deadline = time.monotonic() + wait_s
+    while True:
+        creds = credentials.load(home)
+        if creds is not None or time.monotonic() > deadline:
+            return creds.bearer() if creds else {}
+        time.sleep(0.1)
+
+
+def sink_sql(sink: stack.ServiceProc, sql: str, timeout: float = 30) -> dict | None:
+    """POST ``sql`` to the sink's /sql/ with the stack's credentials; the JSON answer or None."""
+    return stack.http_json(f"{sink.url}/sql/", {"sql": sql}, timeout=timeout, headers=sink_auth(sink))

@@ -34,7 +34,8 @@ class Settings:
     clickhouse_url: str = "chdb://./.svodka/clickhouse"
     sink_batch_size: int = 1000
     sink_batch_seconds: float = 1.0
-    query_timeout_s: float = 30.0
+    query_timeout_s: float = 30.0  # the longest a user query may run; caps any requested timeout
+    query_memory_bytes: int = 2 << 30  # ClickHouse's max_memory_usage for one user query
     dedup_window_days: int = 30
     log_level: str = "warn"
     manage_kafka: bool = True  # svodka up/down run the local broker (off when a bootstrap is given)
@@ -55,6 +56,7 @@ class Settings:
             sink_batch_size=int(_env("SVODKA_SINK_BATCH_SIZE", "1000")),
             sink_batch_seconds=float(_env("SVODKA_SINK_BATCH_SECONDS", "1.0")),
             query_timeout_s=float(_env("SVODKA_QUERY_TIMEOUT", "30")),
+            query_memory_bytes=int(_env("SVODKA_QUERY_MEMORY", str(2 << 30))),
             dedup_window_days=int(_env("SVODKA_DEDUP_WINDOW_DAYS", "30")),
             log_level=_env("SVODKA_LOG_LEVEL", "warn"),
             manage_kafka=not os.environ.get("SVODKA_KAFKA_BOOTSTRAP", "").strip(),

@@ -98,9 +98,9 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
             raise StackError(str(exc)) from None
         state.kafka_port = settings.kafka_port
     asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
+    credentials.create(settings.home)  # the secret every SQL endpoint asks for (0600, kept across restarts)
 
     state.services = [s for s in state.services if s.alive]
-    credentials.create(settings.home)  # the secret every SQL endpoint and the dashboard require
     wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1, "web": 1}
     started: list[ServiceProc] = []
     for service, count in wanted.items():
@@ -166,9 +166,12 @@ def _sink_open(proc: ServiceProc) -> bool:
     return bool(health and health.get("store_open"))
 
 
-def http_json(url: str, body: dict | None = None, timeout: float = 5.0) -> dict | None:
+def http_json(url: str, body: dict | None = None, timeout: float = 5.0,
+              headers: dict[str, str] | None = None) -> dict | None:
+    """GET (or POST ``body`` as JSON) and return the JSON answer, also of an HTTP error; None
+    when nothing answered. ``headers`` add to Content-Type (e.g. ``Credentials.bearer()``)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())

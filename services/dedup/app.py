@@ -50,7 +50,7 @@ from svodka.dedup import chain as dedup
 from svodka.runtime import logs
 from svodka.runtime import observe
 from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE, Settings
-from svodka.records import Article, DeadLetter
+from svodka.records import Article, DeadLetter, letter_id
 from svodka.runtime.streaming import make_app, raw_topic, table
 from svodka.text import sha256_hex
 
@@ -244,7 +244,10 @@ class _Outbox:
         self.outputs.append((topic, key, value))
 
     def dead_letter(self, payload: bytes, source: str, reason: str) -> None:
-        letter = DeadLetter(id=sha256_hex(payload)[:20], stage="dedup", source=source, reason=reason[:2000],
+        # The id names this failure, not just the payload: two failures of one payload
+        # (an empty value after a null one) keep both reasons.
+        letter = DeadLetter(id=letter_id("dedup", source, reason, sha256_hex(payload)), stage="dedup", source=source,
+                            reason=reason[:2000],
                             payload_head=payload[:200].decode("utf-8", "replace"))
         log.warning("dead-lettered", extra={"fields": {"source": source, "reason": reason[:200]}})
         self.output(TOPIC_DLQ, letter.id.encode(), letter.to_json())

@@ -28,7 +28,7 @@ import threading  # noqa: E402
 from svodka.runtime import logs
 from svodka.runtime import observe
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
-from svodka.records import Article, DeadLetter, RecordError
+from svodka.records import Article, DeadLetter, letter_id, RecordError
 from svodka.runtime.streaming import make_app, raw_topic
 from svodka.text import sha256_hex
 
@@ -71,7 +71,8 @@ async def extract(stream):
         try:
             article = Article.from_json(payload)
         except RecordError as exc:
-            await _dead_letter(sha256_hex(payload)[:20], "articles.unique", str(exc), payload)
+            await _dead_letter(letter_id("extract", "articles.unique", str(exc), sha256_hex(payload or b"")),
+                               "articles.unique", str(exc), payload or b"")
             continue
         if len(article.text) > MAX_CHARS:
             await _dead_letter(article.id, article.source,

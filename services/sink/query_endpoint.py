@@ -7,11 +7,10 @@ its own port, bound to 127.0.0.1, and hands each query to chDB on the sink's rea
 chDB renders the requested output format (Native, JSONEachRow, CSV, Parquet, ...) itself.
 
 Rules, the same as for ``svodka sql`` and the sink's ``/sql/``:
-- credentials required (``svodka.runtime.credentials.authorized``: Basic auth, X-ClickHouse-User/Key,
-  Bearer, or ``?user=&password=`` as ClickHouse also takes them); a browser request from another
-  origin is refused (``same_origin``);
+- credentials required and cross-site browser requests refused (``svodka.runtime.sqlgate.check_access``:
+  Basic auth, X-ClickHouse-User/Key, Bearer, or ``?user=&password=`` as ClickHouse also takes them);
 - only single read-only statements (``svodka.store.query.check_read_only``, the one allow-list),
-  with the user-query time limit (``max_execution_time``); output settings only.
+  under the user-query limits (``QueryLimits``: time, memory, result size); output settings only.
 ``/ping`` answers ``Ok.`` without credentials, as ClickHouse does, so load balancers and clients
 can probe it.
 """
@@ -33,10 +32,10 @@ from pathlib import Path
 from aiohttp import web
 from multidict import CIMultiDict
 
-from svodka.runtime import credentials
+from svodka.runtime import credentials, sqlgate
 from svodka.store.chhttp import BadRequest, HttpQuery, content_type, parse, response_encoding
 from svodka.store.client import DEFAULT_DATABASE
-from svodka.store.query import QueryRefused, check_read_only
+from svodka.store.query import QueryLimits, QueryRefused, check_read_only
 
 __all__ = ["QueryEndpoint", "serve"]
 
@@ -51,14 +50,19 @@ _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")  # setting values: a number
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
+class StoreNotOpen(RuntimeError):
+    """The sink has not opened the store yet."""
+
+
 class QueryEndpoint:
     """The aiohttp application. ``client()`` returns the read-only chDB client (None until open)."""
 
-    def __init__(self, *, home: Path, client: Callable[[], object], executor: Executor, timeout_s: float) -> None:
+    def __init__(self, *, home: Path, client: Callable[[], object], executor: Executor,
+                 limits: QueryLimits) -> None:
         self.home = Path(home)
-        self.client = client
+        self.client = client  # called on the executor's thread: the sink gives each thread its own handle
         self.executor = executor
-        self.timeout_s = timeout_s
+        self.limits = limits
         self._creds: credentials.Credentials | None = None
         self._timezone = "UTC"
         self.app = web.Application(client_max_size=1024 * 1024)
@@ -76,19 +80,22 @@ class QueryEndpoint:
         body = await request.read()
         if request.method == "GET" and "query" not in request.query and not body:
             return await self.ping(request)  # `GET /` is ClickHouse's liveness answer too
-        creds = self._credentials()
-        if creds is None:
-            return self._error(503, 0, "the stack has no credentials yet (start it with `svodka up`)")
         headers = CIMultiDict(request.headers)  # case-insensitive: clients spell header names every way
         if "user" in request.query or "password" in request.query:  # ClickHouse also takes them in the URL
             headers.setdefault("X-ClickHouse-User", request.query.get("user", ""))
             headers.setdefault("X-ClickHouse-Key", request.query.get("password", ""))
-        if not credentials.authorized(headers, creds):
-            return self._error(401, 516, "Authentication failed: password is incorrect, or there is no user with "
-                                         "such name (AUTHENTICATION_FAILED)",
-                               extra={"WWW-Authenticate": 'Basic realm="svodka"'})
-        if not credentials.same_origin(headers):
-            return self._error(403, 0, "cross-origin requests are refused")
+        if headers.get("Sec-Fetch-Site", "") == "cross-site":  # a page on another site, even without Origin
+            return self._error(403, 0, "cross-site requests are refused")
+        refused = sqlgate.check_access(headers, self._credentials())
+        if refused is not None:
+            code = {401: 516, 403: 0, 503: 0}.get(refused.status, 0)
+            extra = {"WWW-Authenticate": 'Basic realm="svodka"'} if refused.status == 401 else None
+            message = refused.error
+            if refused.status == 401:
+                message = ("Authentication failed: password is incorrect, or there is no user with such name "
+                           "(AUTHENTICATION_FAILED); use the query_endpoint user and password from "
+                           "`svodka status --json`")
+            return self._error(refused.status, code, message, extra=extra)
         try:
             query = parse(request.method, request.query, body, headers)
         except BadRequest as exc:
@@ -96,13 +103,12 @@ class QueryEndpoint:
         if query.database is not None and query.database not in _OWN_DATABASES:
             return self._error(404, 81, f"Database {query.database} does not exist: this endpoint serves the "
                                         f"embedded store's database {DEFAULT_DATABASE!r} (UNKNOWN_DATABASE)")
-        client = self.client()
-        if client is None:
-            return self._error(503, 0, "the store is not open yet")
         query_id = query.query_id or str(uuid.uuid4())
         started = time.perf_counter()
         try:
-            data = await asyncio.get_running_loop().run_in_executor(self.executor, self._run, client, query)
+            data = await asyncio.get_running_loop().run_in_executor(self.executor, self._run, query)
+        except StoreNotOpen:
+            return self._error(503, 0, "the store is not open yet", query_id=query_id)
         except QueryRefused as exc:
             return self._error(403, 164, f"{exc} (READONLY)", query_id=query_id)
         except Exception as exc:  # noqa: BLE001 - ClickHouse's own message goes back, as a server would send it
@@ -132,10 +138,14 @@ class QueryEndpoint:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _run(self, client, query: HttpQuery) -> bytes:
+    def _run(self, query: HttpQuery) -> bytes:
+        client = self.client()
+        if client is None:
+            raise StoreNotOpen()
         statement = check_read_only(client, query.sql)
         settings = {k: v for k, v in query.settings.items() if _SAFE_VALUE.match(v)}
-        settings["max_execution_time"] = str(max(1, int(self.timeout_s)))  # the limit goes last: it wins
+        # svodka's limits go last, so they win over anything a client sent
+        settings.update({k: str(v) for k, v in self.limits.settings().items()})
         parameters = query.parameters or None
         if _SELECT.match(statement):
             # A SETTINGS clause, added after the check: per-call settings on a chDB handle cost a

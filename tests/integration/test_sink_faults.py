@@ -18,7 +18,7 @@ from svodka.records import EnrichedArticle, Figure, Mention
 from svodka.runtime.topics import ensure_topics
 from svodka_services.cli import stack
 from tests.conftest import svodka_env
-from tests.helpers import settings_for, spawn
+from tests.helpers import settings_for, sink_sql, spawn
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ async def publish(bootstrap: str, records: list[EnrichedArticle]) -> None:
 
 
 def query(sink: stack.ServiceProc, sql: str):
-    answer = stack.http_json(f"{sink.url}/sql/", {"sql": sql}, timeout=30)
+    answer = sink_sql(sink, sql, timeout=30)
     assert answer and "rows" in answer, answer
     return answer["rows"]
 
@@ -52,7 +52,7 @@ def wait_rows(sink: stack.ServiceProc, expected: int, timeout: float = 60) -> in
     deadline = time.monotonic() + timeout
     n = -1
     while time.monotonic() < deadline:
-        answer = stack.http_json(f"{sink.url}/sql/", {"sql": "SELECT count() FROM articles"}, timeout=10)
+        answer = sink_sql(sink, "SELECT count() FROM articles", timeout=10)
         if answer and "rows" in answer:
             n = answer["rows"][0][0]
             if n >= expected:

@@ -12,7 +12,7 @@ import pytest
 
 from svodka.ingest import sources
 from svodka import text as textlib
-from svodka.records import Article, DeadLetter
+from svodka.records import letter_id, Article, DeadLetter
 from svodka.ingest.sources import BadInput, Ignored
 
 UTC = timezone.utc
@@ -249,7 +249,8 @@ def test_dead_letter_record():
     item = BadInput("dir/x.bin", sources.BINARY, "contains NUL bytes", b"\xff\xfe\x00abc" + b"z" * 300)
     letter = item.dead_letter(at="2026-01-01T00:00:00.000+00:00")
     assert isinstance(letter, DeadLetter)
-    assert letter.id == textlib.sha256_hex("dir/x.bin")[:20]
+    assert letter.id == letter_id("producer", "dir/x.bin", sources.BINARY)  # unique per input and reason
+    assert BadInput("dir/x.bin", sources.EMPTY, "0 bytes").dead_letter().id != letter.id
     assert (letter.stage, letter.source, letter.reason) == ("producer", "dir/x.bin", "binary: contains NUL bytes")
     assert letter.payload_head == (b"\xff\xfe\x00abc" + b"z" * 194).decode("utf-8", errors="replace")
     assert DeadLetter.from_json(letter.to_json()) == letter
