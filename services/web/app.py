@@ -244,7 +244,7 @@ class Dashboard:
         q = request.query.get("q", "").strip()
         where, params = "", {}
         if q:
-            where, params = "WHERE positionCaseInsensitiveUTF8(canonical, %(q)s) > 0", {"q": q}
+            where, params = "WHERE positionCaseInsensitiveUTF8(mentions_daily.canonical, %(q)s) > 0", {"q": q}
         rows = await self.sql(
             "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
             f"sum(finalizeAggregation(articles)) AS articles FROM mentions_daily {where} GROUP BY canonical_id "
