@@ -147,6 +147,8 @@ class Dashboard:
     @web.middleware
     async def guard(self, request: web.Request, handler):
         request["started"] = time.perf_counter()
+        if request.path == "/health/":  # for `svodka status`: no data, no credentials
+            return web.json_response({"ok": True, "service": "web"})
         creds = self.creds()
         if creds is None:
             return self.render(request, "error.html", status=503, title="Нет учётных данных",
@@ -488,6 +490,7 @@ def make_app(settings: Settings, reader: Reader | None = None) -> web.Applicatio
     app.router.add_route("GET", "/sql", board.sql_page)
     app.router.add_route("POST", "/sql", board.sql_page)
     app.router.add_get("/favicon.ico", board.favicon)
+    app.router.add_get("/health/", board.favicon)  # answered by the guard
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 
