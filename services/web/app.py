@@ -38,7 +38,7 @@ from svodka.runtime import credentials
 from svodka.settings import Settings
 from svodka.store.query import QueryRefused
 
-from svodka_services.web.reader import Reader, ReadError
+from svodka_services.web.reader import QueryFailed, Reader, ReadError
 
 __all__ = ["make_app", "session_token", "COOKIE"]
 
@@ -166,6 +166,8 @@ class Dashboard:
                                message="Запрос пришёл с другого сайта.")
         try:
             response = await handler(request)
+        except QueryFailed as exc:
+            return self.render(request, "error.html", status=500, title="Ошибка запроса", message=str(exc))
         except ReadError as exc:
             return self.render(request, "error.html", status=503, title="Хранилище недоступно", message=str(exc))
         return response

@@ -21,11 +21,15 @@ from svodka.settings import Settings
 from svodka.store.client import connect, is_embedded
 from svodka.store.query import QueryRefused, check_read_only
 
-__all__ = ["Reader", "ReadError", "Rows"]
+__all__ = ["QueryFailed", "Reader", "ReadError", "Rows"]
 
 
 class ReadError(RuntimeError):
     """The store could not answer; the message is for the page."""
+
+
+class QueryFailed(ReadError):
+    """The store answered with an error for this statement (the page's SQL or the user's)."""
 
 
 @dataclass
@@ -91,7 +95,9 @@ class Reader:
                     self._client = None  # the sink may have moved: look it up again next time
             if "READONLY" in message or "(164)" in message:
                 raise QueryRefused(_first_line(message)) from None
-            raise ReadError(_first_line(message)) from None
+            if "Connection refused" in message or "Max retries" in message or "timed out" in message:
+                raise ReadError(f"хранилище недоступно: {_first_line(message)}") from None
+            raise QueryFailed(_first_line(message)) from None
         return Rows(list(result.column_names), [tuple(r) for r in result.result_rows])
 
     def columns(self, table: str) -> set[str]:
