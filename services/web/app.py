@@ -50,6 +50,7 @@ CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' 
        "base-uri 'none'; frame-ancestors 'none'; connect-src 'self'")
 TYPE_NAMES = {"PER": "персона", "ORG": "организация", "LOC": "место"}
 QUALIFIERS = {"exact": "точно", "approx": "около", "at_least": "не менее", "at_most": "не более"}
+STORY_COLUMNS = ("id", "title", "first_seen", "last_seen", "articles", "outlets", "outlet_names", "top_entities")
 RECENT = 2000  # articles an entity page looks at for co-mentions, names and figures
 # Articles per entity from mentions_daily: each stored row's uniqExact state holds the articles of one
 # insert, an article is inserted once and has one day, so summing the finalized states is exact — and
@@ -243,17 +244,47 @@ class Dashboard:
                            week_start=week_start, week_end=week_end, stories=stories, freshness_s=freshness_s,
                            by_label=BUCKETS[by][1])
 
-    async def _stories_preview(self) -> dict | None:
-        """The newest stories, once another engineer's stories table exists (its columns read generically)."""
+    async def _stories_preview(self) -> list[dict] | None:
+        """The newest stories, once the stories stage's ``stories`` view exists; None before."""
         cols = await self.columns("stories")
-        if not cols:
+        if not {"id", "title", "last_seen", "articles"} <= cols:
             return None
-        order = next((c for c in ("updated_at", "last_seen", "last_published_at", "published_at", "created_at")
-                      if c in cols), None)
-        shown = [c for c in ("title", "label", "name", "articles", "outlets", "first_seen", "last_seen",
-                             "updated_at") if c in cols][:5] or sorted(cols)[:5]
-        sql = f"SELECT {', '.join(shown)} FROM stories" + (f" ORDER BY {order} DESC" if order else "") + " LIMIT 10"
-        return {"columns": shown, "rows": await self.sql(sql)}
+        return await self.sql(f"SELECT {', '.join(c for c in STORY_COLUMNS if c in cols)} FROM stories "
+                              "ORDER BY last_seen DESC LIMIT 10")
+
+    async def stories(self, request: web.Request) -> web.Response:
+        cols = await self.columns("stories")
+        if not {"id", "title", "last_seen", "articles"} <= cols:
+            return self.render(request, "error.html", title="Сюжетов пока нет",
+                               message="В хранилище ещё нет таблиц сюжетов (их создаёт этап stories).")
+        min_articles = 2 if request.query.get("all") != "1" else 1
+        rows = await self.sql(f"SELECT {', '.join(c for c in STORY_COLUMNS if c in cols)} FROM stories "
+                              "WHERE articles >= %(n)s ORDER BY last_seen DESC LIMIT 200", {"n": min_articles})
+        return self.render(request, "stories.html", title="Сюжеты", rows=rows, all=min_articles == 1)
+
+    async def story(self, request: web.Request) -> web.Response:
+        sid = request.match_info["id"]
+        cols = await self.columns("stories")
+        if not {"id", "title", "last_seen", "articles"} <= cols:
+            raise web.HTTPNotFound()
+        found = await self.sql(f"SELECT {', '.join(c for c in STORY_COLUMNS if c in cols)} FROM stories "
+                               "WHERE id = %(id)s", {"id": sid})
+        if not found:
+            return self.render(request, "error.html", status=404, title="Не найдено", message=f"Сюжета {sid} нет.")
+        members = await self.sql("SELECT article_id, source, title, published_at, kind FROM story_articles "
+                                 "WHERE story_id = %(id)s ORDER BY published_at, article_id LIMIT 500", {"id": sid})
+        claims = []
+        claim_cols = await self.columns("claims")
+        if {"id", "text", "unit", "low", "high", "story_id"} <= claim_cols:
+            claims = await self.sql("SELECT id, text, unit, low, high, qualifier, reported_by, first_reported_at, "
+                                    "first_article, articles, outlets FROM claims WHERE story_id = %(id)s "
+                                    "ORDER BY first_reported_at LIMIT 100", {"id": sid})
+        entities = await self.sql(
+            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, uniqExact(article_id) AS articles "
+            "FROM mentions WHERE article_id IN (SELECT article_id FROM story_articles WHERE story_id = %(id)s) "
+            "GROUP BY canonical_id ORDER BY articles DESC, canonical LIMIT 20", {"id": sid})
+        return self.render(request, "story.html", title=found[0]["title"] or sid, s=found[0], members=members,
+                           claims=claims, entities=entities)
 
     async def entities(self, request: web.Request) -> web.Response:
         q = request.query.get("q", "").strip()
@@ -533,6 +564,8 @@ def make_app(settings: Settings, reader: Reader | None = None) -> web.Applicatio
     app.router.add_get("/entity/{name}", board.entity)
     app.router.add_get("/figures", board.figures)
     app.router.add_get("/article/{id}", board.article)
+    app.router.add_get("/stories", board.stories)  # once the stories stage's views exist
+    app.router.add_get("/story/{id}", board.story)
     app.router.add_route("GET", "/sql", board.sql_page)
     app.router.add_route("POST", "/sql", board.sql_page)
     app.router.add_get("/favicon.ico", board.favicon)

@@ -103,6 +103,15 @@ def test_entities_list_and_search(browser, seeded):
     assert len(texts(browser, "table.list a.ent")) > 50
 
 
+def test_stories_page_says_when_there_are_none_yet(browser, seeded):
+    visit(browser, seeded, "/stories", "stories")
+    columns = browser.eval("document.querySelectorAll('table.list').length")
+    if columns == 0:  # the stories stage has not created its views in this store
+        assert "Сюжетов пока нет" in browser.eval("document.querySelector('h1').textContent")
+    else:
+        assert texts(browser, "table.list tbody td a")
+
+
 def test_sql_box_runs_read_only_sql_and_refuses_writes(browser, seeded):
     visit(browser, seeded, "/sql", "sql")
     browser.eval("document.querySelector('textarea').value = "
