@@ -218,3 +218,31 @@ def test_cross_origin_browser_requests_are_refused(endpoint):
 def test_only_the_stores_database(endpoint):
     status, headers, _ = http(endpoint["url"] + "/?database=other&query=SELECT%201", headers=basic(endpoint))
     assert status == 404 and headers["X-ClickHouse-Exception-Code"] == "81"
+
+
+def test_every_attack_on_sql_is_refused_here_too(endpoint, tmp_path):
+    """The security engineer's list of attacks (tests/integration/test_sql_attacks.py), through this
+    endpoint: files, network, other tables, introspection; nothing written, nothing connected to."""
+    from tests.integration.test_sql_attacks import ATTACKS, Listener
+
+    listener = Listener()
+    out = tmp_path / "written-by-the-sink"
+    try:
+        for what, template, named in ATTACKS:
+            if named == "FORMAT":  # choosing the format is this protocol's business: it is taken off first
+                continue
+            statement = template.format(out=out, port=listener.port)
+            status, _, body = http(endpoint["url"] + "/", data=statement.encode(), headers=basic(endpoint),
+                                   method="POST")
+            assert status in (400, 403), f"{what}: {statement!r} was not refused: {status} {body[:300]!r}"
+            assert named.lower().encode() in body.lower(), f"{what}: the refusal does not name {named!r}: {body!r}"
+        assert not out.exists() and not list(tmp_path.iterdir()), "a statement wrote a file"
+        import time
+
+        time.sleep(0.5)
+        assert listener.connections == 0, "a statement reached the network"
+    finally:
+        listener.close()
+    status, _, body = http(endpoint["url"] + "/", data=b"SELECT count() FROM articles", headers=basic(endpoint),
+                           method="POST")
+    assert (status, body) == (200, b"5\n")
