@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from svodka.settings import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings
+from svodka.settings import PIPELINE_TOPICS, TOPIC_UNIQUE, Settings, variables
 
 REPO = Path(__file__).resolve().parents[1]
 K8S = REPO / "deploy" / "k8s"
@@ -68,14 +68,8 @@ def container(workload: dict) -> dict:
     return containers[0]
 
 
-def env_names_read(path: Path, pattern: str) -> set[str]:
-    return set(re.findall(pattern, path.read_text()))
-
-
-# Names Settings.from_env reads, and the two streaming.make_app reads itself.
-SETTINGS_VARS = env_names_read(REPO / "libs/svodka/settings.py", r'_env\("(SVODKA_\w+)"') | env_names_read(
-    REPO / "libs/svodka/settings.py", r'os\.environ\.get\("(SVODKA_\w+)"')
-STREAMING_VARS = env_names_read(REPO / "libs/svodka/runtime/streaming.py", r'os\.environ\.get\("(SVODKA_\w+)"\)')
+# Names Settings.from_env reads (the only reader of SVODKA_* variables).
+SETTINGS_VARS = {var.env for var in variables()}
 # Those whose defaults (localhost broker, embedded store, …) are wrong on a cluster.
 REQUIRED_VARS = {"SVODKA_KAFKA_BOOTSTRAP", "SVODKA_CLICKHOUSE_URL", "SVODKA_PARTITIONS"}
 
@@ -88,14 +82,14 @@ def apps() -> dict:
     code = """
 import json
 from svodka.runtime import streaming
+from svodka.settings import Settings
 import svodka_services.dedup.app as d, svodka_services.extract.app as e, svodka_services.sink.app as s
 out = {}
-for name, mod in (("dedup", d), ("extract", e), ("sink", s)):
-    app = mod.app
+for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("sink", s.app)):
     out[name] = {
         "id": app.conf.id,
         "sources": sorted(t for agent in app.agents.values() for t in agent.channel.topics),
-        "topics": sorted(streaming._APP_TOPICS[app.conf.id]),
+        "topics": streaming.declared_topics(app),
         "changelogs": sorted(t.changelog_topic.get_topic_name() for t in app.tables.values()),
         "internal": [f"{app.conf.id}-__assignor-__leader"],
         "pages": sorted(app.web.views),
@@ -190,7 +184,7 @@ def test_settings_are_the_ones_the_code_reads(objects, compose):
         # Only the sink talks to ClickHouse, so only it gets the password.
         assert ("svodka-clickhouse" in sources) == (name == "sink"), name
         for var in c.get("env", []):
-            assert var["name"] in SETTINGS_VARS | STREAMING_VARS, (name, var["name"])
+            assert var["name"] in SETTINGS_VARS, (name, var["name"])
             assert "valueFrom" not in var, "settings come from the ConfigMap and the Secret"
 
 

@@ -16,15 +16,12 @@ import math
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
+from svodka.text import sha256_hex
+from svodka.timeutil import now_iso, parse_utc
+
 SCHEMA_VERSION = 1
-
-
-def utc_now() -> str:
-    """Now, as the ISO 8601 UTC string every record uses for times."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 T = TypeVar("T", bound="Record")
 
@@ -189,7 +186,25 @@ class DeadLetter(Record):
     source: str
     reason: str
     payload_head: str = ""  # the first bytes of the input, for a human to look at
-    at: str = field(default_factory=utc_now)
+    at: str = field(default_factory=now_iso)
+
+    MAX_REASON: ClassVar[int] = 2000  # characters: an error message, not a stack dump
+    HEAD_BYTES: ClassVar[int] = 200  # enough for a human to recognise the input
+
+    @classmethod
+    def of(cls, stage: str, source: str, reason: str, payload: bytes | str = b"", *,
+           id: str | None = None, at: str | None = None) -> "DeadLetter":
+        """The dead letter every stage writes: ``source`` and ``reason`` cut to MAX_REASON
+        characters, the first HEAD_BYTES bytes of ``payload`` (characters, for text) as its
+        head, and ``id`` by default ``letter_id(stage, source, reason, SHA-256 of the
+        payload)``: one per failure, the same again for a redelivery (stored once)."""
+        raw = payload.encode("utf-8", "replace") if isinstance(payload, str) else payload
+        head = payload[:cls.HEAD_BYTES] if isinstance(payload, str) else \
+            payload[:cls.HEAD_BYTES].decode("utf-8", "replace")
+        if id is None:
+            id = letter_id(stage, source, reason, sha256_hex(raw))
+        return cls(id=id, stage=stage, source=source[:cls.MAX_REASON], reason=reason[:cls.MAX_REASON],
+                   payload_head=head, at=at or now_iso())
 
 
 def letter_id(stage: str, *parts: object) -> str:
@@ -263,9 +278,8 @@ def _describe(value: Any) -> str:
 
 
 def _check_time(value: str) -> str | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    parsed = parse_utc(value)
+    if parsed is None:
         return f"not an ISO 8601 time: {_describe(value)}"
     if not 1900 <= parsed.year <= 2299:  # DateTime64(3)'s range
         return f"year {parsed.year} is out of range (1900-2299)"

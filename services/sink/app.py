@@ -25,7 +25,7 @@ import asyncio
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from faust.web import Request, Response, View
 
@@ -78,7 +78,7 @@ def _health_fields() -> dict:
 
 
 # /metrics/ and /health/; a blocked store shows there as stalled partitions (records wait, nothing is acked).
-obs = observe.install(app, "sink", health=_health_fields)
+obs = observe.install(app, "sink", health=_health_fields, stall_seconds=settings.observe.stall_seconds)
 
 
 def _observe_stored(batch: Batch, result) -> None:
@@ -151,11 +151,31 @@ def _message(event) -> Message:
     return Message(payload=event.value if event.value is not None else b"", topic=tp.topic, partition=tp.partition, offset=event.message.offset)
 
 
+_early_open: Future | None = None
+
+
+def open_early() -> None:
+    """Start opening the store before faust starts (the worker's ``__main__`` calls it):
+    starting the chDB engine takes ~2 s on a busy machine, and overlapping it with faust's
+    own start-up brings a restarted sink to storing sooner. Not at import: importing this
+    module (tests, tools) must not open a store."""
+    global _early_open
+    _early_open = _write_pool.submit(_open)
+
+
 @app.task
 async def open_store() -> None:
     # Create the schema at start so queries work before the first batch arrives; keep
     # trying while another process (a `svodka sql` of a moment) holds the store.
-    credentials.create(settings.home)  # /sql/ refuses everything until the stack has a secret
+    try:
+        credentials.create(settings.home)  # /sql/ refuses everything until the stack has a secret
+    except OSError as exc:  # a read-only home: /sql/ stays closed (503), storing goes on
+        log.warning("cannot make the stack's credentials", extra={"fields": {"error": str(exc)[:300]}})
+    if _early_open is not None:
+        try:
+            await asyncio.wrap_future(_early_open)
+        except Exception as exc:  # noqa: BLE001 - retried just below
+            _state["last_error"] = str(exc)[:500]
     delay = 0.2
     while _state["writer"] is None:
         try:
@@ -191,10 +211,10 @@ _http_lane = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sink-query-ht
 @app.task
 async def clickhouse_http() -> None:
     # ClickHouse's HTTP interface for BI clients on the store this process owns (embedded mode only).
-    if is_embedded(settings.clickhouse_url) and settings.query_port:
+    if is_embedded(settings.clickhouse_url) and settings.query.port:
         await query_endpoint.serve(query_endpoint.QueryEndpoint(
             home=settings.home, client=lambda: _thread_client() if _state["writer"] else None,
-            executor=_http_lane, limits=_limits), "127.0.0.1", settings.query_port)
+            executor=_http_lane, limits=_limits), "127.0.0.1", settings.query.port)
 
 
 @app.page("/sql/")

@@ -17,10 +17,12 @@ import time
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from svodka.records import Article, DeadLetter, Duplicate, EnrichedArticle, Figure, Mention, utc_now
-from tests.conftest import SEEDS, svodka_env
+from svodka.records import Article, DeadLetter, Duplicate, EnrichedArticle, Figure, Mention
+from svodka.timeutil import now_iso
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import SEEDS_DIR as SEEDS
 from svodka_services.cli import stack
-from tests.helpers import last_json, settings_for, sink_sql, sql, svodka
+from tests.kit.processes import last_json, settings_for, sink_sql, sql, svodka
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -30,13 +32,13 @@ DEEP = "[" * 100_000 + "]" * 100_000
 def article(tag: str) -> dict:
     return Article(id=tag, source=f"poison/{tag}.txt", text="Министр обороны сообщил о поставке 100 ракет.",
                    title="Поставка ракет", published_at="2025-07-12T00:00:00+00:00", date_source="header",
-                   ingested_at=utc_now()).to_dict()
+                   ingested_at=now_iso()).to_dict()
 
 
 def enriched(tag: str) -> dict:
     return EnrichedArticle(
         id=tag, source=f"poison/{tag}.txt", title="Поставка ракет", published_at="2025-07-12T00:00:00+00:00",
-        date_source="header", ingested_at=utc_now(), lang="ru", length=45,
+        date_source="header", ingested_at=now_iso(), lang="ru", length=45,
         mentions=[Mention("Лавров", "Лавров", "Сергей Лавров", "per:сергей-лавров", "PER", 0, 6, 0)],
         figures=[Figure("100 ракет", 100.0, 100.0, "ракет", "", "exact", 20, 29, 0, ["Сергей Лавров"], "")],
     ).to_dict()
@@ -44,7 +46,7 @@ def enriched(tag: str) -> dict:
 
 def duplicate(tag: str) -> dict:
     return Duplicate(id=tag, dup_of="original-0001", similarity=0.93, method="near", source=f"poison/{tag}.txt",
-                     title="Поставка ракет", published_at="2025-07-12T00:00:00+00:00", ingested_at=utc_now()).to_dict()
+                     title="Поставка ракет", published_at="2025-07-12T00:00:00+00:00", ingested_at=now_iso()).to_dict()
 
 
 def dead_letter(tag: str) -> dict:

@@ -31,8 +31,8 @@ import pytest
 
 from svodka.runtime import credentials
 from svodka.store.sqlpolicy import TABLE_FUNCTIONS
-from tests.conftest import svodka_env
-from tests.helpers import sink_auth, spawn
+from tests.kit.kafka import svodka_env
+from tests.kit.processes import sink_auth, spawn
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

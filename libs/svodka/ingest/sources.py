@@ -35,15 +35,16 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from svodka import text as textlib
-from svodka.ingest.dates import find_dateline, from_header, parse_datetime, to_iso, to_iso_ms
+from svodka.ingest.dates import find_dateline, from_header, parse_datetime
+from svodka.ingest.html import extract_page, html_charset
 from svodka.records import Article, DeadLetter, letter_id
+from svodka.timeutil import to_iso, to_iso_ms, utc_now
 
-UTC = timezone.utc
 KNOWN_EXTENSIONS = frozenset({".txt", ".json", ".jsonl", ".html", ".htm", ""})
 DEFAULT_MAX_BYTES = 1 << 20
 HEAD_BYTES = 200
@@ -88,14 +89,8 @@ class BadInput:
     def dead_letter(self, at: str = "") -> DeadLetter:
         # Unique per input and reason: the same file failing for another reason in a later
         # run keeps both reasons; the same failure again keeps one row.
-        return DeadLetter(
-            id=letter_id("producer", self.source, self.reason),
-            stage="producer",
-            source=self.source,
-            reason=self.message,
-            payload_head=self.head[:HEAD_BYTES].decode("utf-8", errors="replace"),
-            at=at or to_iso_ms(datetime.now(UTC)),
-        )
+        return DeadLetter.of("producer", self.source, self.message, self.head[:HEAD_BYTES],
+                             id=letter_id("producer", self.source, self.reason), at=at or None)
 
 
 @dataclass
@@ -267,10 +262,6 @@ def guess_title(text: str) -> str:
     return first
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 def build_article(
     *,
     origin: str,
@@ -326,8 +317,6 @@ def article_from_plain(data: bytes, origin: str, source: str, ingested: datetime
 def article_from_html(data: bytes, origin: str, source: str, ingested: datetime, url: str = "",
                       declared: str | None = None) -> Article | BadInput:
     """An HTML page reduced to its article text (see web.extract_page)."""
-    from svodka.ingest.web import extract_page, html_charset  # web imports this module
-
     try:
         decoded = decode_bytes(data, declared or html_charset(data))
     except DecodeError as exc:
@@ -565,7 +554,7 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
     for arg in args:
         if is_url(arg):
             continue
-        stamp = ingested or now_utc()
+        stamp = ingested or utc_now()
         if arg == STDIN:
             if stdin is None:
                 import sys
@@ -589,7 +578,7 @@ def _read_one(item: LocalInput, max_bytes: int, ingested: datetime | None) -> It
     if bad is not None:
         yield bad
         return
-    yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or now_utc())
+    yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or utc_now())
 
 
 def per_input(read: Callable[[], Iterable[Article | BadInput]], source: str,

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 
 from clickhouse_connect.driver.exceptions import OperationalError
 
-from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, letter_id, utc_now
+from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode, letter_id
+from svodka.timeutil import now_iso
 from svodka.store import rows as R
 from svodka.store.client import ClickHouseError
 from svodka.store.writer import Batch, TransientError, WriteResult, Writer
@@ -35,8 +36,8 @@ __all__ = ["Message", "decode_batch", "is_transient", "letter_id", "write_isolat
 
 log = logging.getLogger("svodka.sink")
 
-HEAD_CHARS = 200  # of a payload, kept in the dead letter for a human to look at
-REASON_CHARS = 2000
+HEAD_CHARS = DeadLetter.HEAD_BYTES  # of a payload, kept in the dead letter for a human to look at
+REASON_CHARS = DeadLetter.MAX_REASON
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,27 @@ class Message:
         return f"{self.topic}[{self.partition}]@{self.offset}"
 
 
+# ClickHouse errors about the server's state, not the data: the same insert succeeds later.
+TRANSIENT_CODES = frozenset({
+    "MEMORY_LIMIT_EXCEEDED", "CANNOT_ALLOCATE_MEMORY", "TOO_MANY_PARTS", "TOO_MANY_SIMULTANEOUS_QUERIES",
+    "TIMEOUT_EXCEEDED", "SOCKET_TIMEOUT", "NETWORK_ERROR", "NOT_ENOUGH_SPACE", "TABLE_IS_READ_ONLY",
+    "READONLY", "KEEPER_EXCEPTION", "ALL_CONNECTION_TRIES_FAILED", "NO_ZOOKEEPER", "UNKNOWN_TABLE",
+    "UNKNOWN_DATABASE", "ABORTED", "QUERY_WAS_CANCELLED",
+})
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True for errors that mean "the store is not reachable right now", retried forever."""
-    return isinstance(exc, (TransientError, OperationalError, ClickHouseError, ConnectionError, TimeoutError))
-
-
-def _head(payload: bytes) -> str:
-    return payload[:HEAD_CHARS].decode("utf-8", "replace")
+    """True for errors that mean "the store cannot take anything right now" (unreachable,
+    locked by another process, out of memory or disk, a table being created), retried
+    forever; anything else is about the record and dead-letters it."""
+    if isinstance(exc, (TransientError, OperationalError, ClickHouseError, ConnectionError, TimeoutError)):
+        return True
+    text = str(exc)
+    return any(f"({code})" in text for code in TRANSIENT_CODES)
 
 
 def _letter(message: Message, reason: str) -> DeadLetter:
-    return DeadLetter(id=letter_id("sink", message.where), stage="sink", source=message.where,
-                      reason=reason[:REASON_CHARS], payload_head=_head(message.payload), at=utc_now())
+    return DeadLetter.of("sink", message.where, reason, message.payload, id=letter_id("sink", message.where))
 
 
 def _rows_of(record) -> None:
@@ -151,18 +161,15 @@ def _refused(single: Batch, reason: str) -> DeadLetter:
     """The dead letter for the one record of ``single`` that the store refused."""
     if single.articles:
         a = single.articles[0]
-        return DeadLetter(id=a.id, stage="sink", source=a.source[:2000],
-                          reason=f"ClickHouse refused the article: {reason}"[:REASON_CHARS],
-                          payload_head=a.title[:HEAD_CHARS], at=utc_now())
+        return DeadLetter.of("sink", a.source, f"ClickHouse refused the article: {reason}", a.title, id=a.id)
     if single.duplicates:
         d = single.duplicates[0]
-        return DeadLetter(id=letter_id("sink", "duplicate", d.id), stage="sink", source=d.source[:2000],
-                          reason=f"ClickHouse refused the duplicate record: {reason}"[:REASON_CHARS],
-                          payload_head=d.title[:HEAD_CHARS], at=utc_now())
+        return DeadLetter.of("sink", d.source, f"ClickHouse refused the duplicate record: {reason}", d.title,
+                             id=letter_id("sink", "duplicate", d.id))
     d = single.dead_letters[0]
     return replace(d, id=letter_id("sink", "dead_letter", d.stage, d.id), stage="sink", source=d.source[:2000],
                    reason=f"ClickHouse refused a {d.stage} dead letter ({reason}); its reason: {d.reason}"[:REASON_CHARS],
-                   payload_head=d.payload_head[:HEAD_CHARS], at=utc_now())
+                   payload_head=d.payload_head[:HEAD_CHARS], at=now_iso())
 
 
 def _merge(total: WriteResult, part: WriteResult) -> None:

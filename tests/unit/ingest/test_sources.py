@@ -14,6 +14,7 @@ from svodka.ingest import sources
 from svodka import text as textlib
 from svodka.records import letter_id, Article, DeadLetter
 from svodka.ingest.sources import BadInput, Ignored
+from tests.kit.seeds import seed_paths
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -106,7 +107,7 @@ def test_seeds_read_with_titles_dates_and_stable_ids(seeds_dir, monkeypatch):
     monkeypatch.chdir(seeds_dir.parent)
     assert [a.id for a in articles(read(["seeds/"]))] == [a.id for a in relative]
     assert [a.id for a in articles(read([seeds_dir.resolve()]))] == [a.id for a in relative]
-    singles = articles(read(sorted(Path("seeds").glob("*.txt"))))
+    singles = articles(read([p.relative_to(seeds_dir.parent) for p in seed_paths()]))
     assert [a.id for a in singles] == [a.id for a in relative]
 
 
