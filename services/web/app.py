@@ -51,7 +51,7 @@ CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' 
 TYPE_NAMES = {"PER": "персона", "ORG": "организация", "LOC": "место"}
 QUALIFIERS = {"exact": "точно", "approx": "около", "at_least": "не менее", "at_most": "не более"}
 STORY_COLUMNS = ("id", "title", "first_seen", "last_seen", "articles", "outlets", "outlet_names", "top_entities")
-RECENT = 2000  # articles an entity page looks at for co-mentions, names and figures
+RECENT = 1000  # articles an entity page looks at for co-mentions, names and figures
 # Articles per entity from mentions_daily: each stored row's uniqExact state holds the articles of one
 # insert, an article is inserted once and has one day, so summing the finalized states is exact — and
 # 2.7x faster than uniqExactMerge over whole sets (606 against 1615 ms on 20,000 articles).
@@ -288,25 +288,28 @@ class Dashboard:
 
     async def entities(self, request: web.Request) -> web.Response:
         q = request.query.get("q", "").strip()
-        where, params = "", {}
+        days = {"30": 30, "365": 365, "all": None}.get(request.query.get("period", "30"), 30)
+        where, params = ["1"], {}
+        if days is not None:
+            # The newest N days of data, from mentions: its monthly partitions keep the scan to those days
+            # (ranking all entities of 100,000 articles from the daily aggregate took 1.5-3 s).
+            newest = await self.sql("SELECT max(published_at) AS t FROM articles")
+            end = (newest[0]["t"] or datetime.now(timezone.utc)) if newest else datetime.now(timezone.utc)
+            where.append("published_at >= %(start)s")
+            params["start"] = end - timedelta(days=days)
         if q:
-            where, params = "WHERE positionCaseInsensitiveUTF8(mentions_daily.canonical, %(q)s) > 0", {"q": q}
-        # Ranked by mentions (a plain sum over the daily aggregate); article counts only for the 200 shown.
+            where.append("positionCaseInsensitiveUTF8(canonical, %(q)s) > 0")
+            params["q"] = q
         rows = await self.sql(
-            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, sum(mentions) AS mentions "
-            f"FROM mentions_daily {where} GROUP BY canonical_id ORDER BY mentions DESC, canonical LIMIT 200", params)
-        if rows:
-            counts = await self.sql(
-                "SELECT canonical_id, sum(finalizeAggregation(articles)) AS articles FROM mentions_daily "
-                "WHERE canonical_id IN %(ids)s GROUP BY canonical_id", {"ids": [r["canonical_id"] for r in rows]})
-            by_id = {r["canonical_id"]: r["articles"] for r in counts}
-            for r in rows:
-                r["articles"] = by_id.get(r["canonical_id"], 0)
+            "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, count() AS mentions, "
+            f"uniqExact(article_id) AS articles FROM mentions WHERE {' AND '.join(where)} GROUP BY canonical_id "
+            "ORDER BY articles DESC, mentions DESC, canonical LIMIT 200", params)
         if q and len(rows) != 1:
             resolved = await self.resolve(q)
             if resolved and not any(r["canonical_id"] == resolved for r in rows):
                 raise web.HTTPSeeOther(_entity_href(resolved))
-        return self.render(request, "entities.html", title="Сущности", rows=rows, q=q)
+        return self.render(request, "entities.html", title="Сущности", rows=rows, q=q,
+                           period=request.query.get("period", "30") if days != 30 else "30")
 
     def aliases(self):
         if self._aliases is None:
@@ -412,13 +415,18 @@ class Dashboard:
             params["action"] = filters["action"]
         extra = ", action" if "action" in cols else ""
         rows = await self.sql(
-            f"SELECT f.article_id AS article_id, f.published_at AS published_at, f.text AS text, unit, low, high, "
-            f"qualifier, reported_by, entities{extra}, a.title AS title, a.source AS source FROM "
-            f"(SELECT * FROM figures WHERE {' AND '.join(where)} ORDER BY published_at DESC LIMIT 300) AS f "
-            "LEFT JOIN (SELECT id, title, source FROM articles WHERE id IN (SELECT article_id FROM "
-            f"(SELECT article_id, published_at FROM figures WHERE {' AND '.join(where)} "
-            "ORDER BY published_at DESC LIMIT 300))) AS a ON a.id = f.article_id "
-            "ORDER BY published_at DESC", params)
+            f"SELECT article_id, published_at, text, unit, low, high, qualifier, reported_by, entities{extra} "
+            f"FROM figures WHERE {' AND '.join(where)} ORDER BY published_at DESC LIMIT 300", params)
+        if rows:  # titles within the rows' time span: the articles' primary key starts with published_at
+            times = [r["published_at"] for r in rows]
+            found = await self.sql(
+                "SELECT id, title, source FROM articles WHERE published_at >= %(first)s AND published_at <= %(last)s "
+                "AND id IN %(ids)s", {"first": min(times) - timedelta(seconds=1), "last": max(times) + timedelta(seconds=1),
+                                      "ids": sorted({r["article_id"] for r in rows})})
+            by_id = {a["id"]: a for a in found}
+            for r in rows:
+                a = by_id.get(r["article_id"], {})
+                r["title"], r["source"] = a.get("title", ""), a.get("source", "")
         chart = None
         chart_unit = filters["unit"] or (units[0]["unit"] if units else "")
         points = [r for r in rows if r["unit"] == chart_unit and (r["low"] is not None or r["high"] is not None)]

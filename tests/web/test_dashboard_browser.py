@@ -99,8 +99,10 @@ def test_article_page_highlights_entities_and_figures(browser, seeded):
 def test_entities_list_and_search(browser, seeded):
     visit(browser, seeded, "/entities?q=" + quote("лавр"), "entities-search")
     assert "Сергей Лавров" in texts(browser, "table.list a.ent")
-    visit(browser, seeded, "/entities", "entities")
+    visit(browser, seeded, "/entities?period=all", "entities")
     assert len(texts(browser, "table.list a.ent")) > 50
+    visit(browser, seeded, "/entities", "entities-30-days")  # the newest 30 days: the one recent seed
+    assert 0 < len(texts(browser, "table.list a.ent")) < 60
 
 
 def test_stories_page_says_when_there_are_none_yet(browser, seeded):
