@@ -298,7 +298,7 @@ class Dashboard:
             where.append("published_at >= %(start)s")
             params["start"] = end - timedelta(days=days)
         if q:
-            where.append("positionCaseInsensitiveUTF8(canonical, %(q)s) > 0")
+            where.append("positionCaseInsensitiveUTF8(mentions.canonical, %(q)s) > 0")
             params["q"] = q
         rows = await self.sql(
             "SELECT canonical_id, any(canonical) AS canonical, any(type) AS type, count() AS mentions, "
