@@ -214,8 +214,10 @@ class Dashboard:
             "(SELECT max(stored_at) FROM articles) AS last_stored, "
             "(SELECT max(published_at) FROM articles) AS newest_published, "
             "(SELECT min(published_at) FROM articles) AS oldest_published, "
+            # lag over the newest day of articles: a primary-key range (sorting all by stored_at cost ~300 ms
+            # of the overview's ~1 s on 100,000 articles)
             "(SELECT quantileExact(0.5)(toUnixTimestamp64Milli(stored_at) - toUnixTimestamp64Milli(ingested_at)) "
-            " FROM (SELECT stored_at, ingested_at FROM articles ORDER BY stored_at DESC LIMIT 1000)) AS lag_ms, "
+            " FROM articles WHERE published_at >= (SELECT max(published_at) FROM articles) - INTERVAL 1 DAY) AS lag_ms, "
             "now64(3) AS now", None), (
             f"SELECT id, {TITLE}, source, published_at, mentions, figures FROM articles "
             "WHERE (published_at, id) IN (SELECT published_at, id FROM articles ORDER BY published_at DESC LIMIT 12) "
