@@ -174,6 +174,12 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         FROM mentions GROUP BY canonical_id
         """,
     ]),
+    (2, "article text and url, for the dashboard's article page", [
+        # The dashboard shows an article with its mentions and figures highlighted at their
+        # offsets (start/stop index into this text). ZSTD: Russian news text compresses ~4x.
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3))",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS url String DEFAULT ''",
+    ]),
 ]
 
 LATEST = MIGRATIONS[-1][0]
