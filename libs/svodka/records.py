@@ -142,6 +142,9 @@ class Figure:
     sentence: int
     entities: list[str] = field(default_factory=list)  # canonical names in the same sentence
     reported_by: str = ""
+    action: str = ""  # lemma of the governing verb («погибнуть», «составить»)
+    location: str = ""  # canonical LOC named in the sentence
+    object: str = ""  # for percentages: what it is a share of («вооружение»)
 
 
 @dataclass

@@ -42,10 +42,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .canonical import AliasTable
+from .morphology import Morphology
 
 PER, ORG, LOC = "PER", "ORG", "LOC"
 TYPES = (PER, ORG, LOC)
@@ -69,43 +68,28 @@ _VOWELS = "аеёиоуыэюя"
 _TRIM = " \t\r\n*\"'«»„“”‘’`.,;:!?—–-()[]{}"
 _TRAILING_ABBR = re.compile(r"\s*\(([^()]{1,15})\)$")
 
-_CASE_MAP = {
-    "nomn": "nomn", "voct": "nomn", "gent": "gent", "gen1": "gent", "gen2": "gent",
-    "datv": "datv", "accs": "accs", "ablt": "ablt", "loct": "loct", "loc1": "loct", "loc2": "loct",
-}
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 
 
 # --------------------------------------------------------------------------- morphology
-
-_morph = None
+# One analyser per process (svodka.extract.morphology), shared with the figure
+# rules; its parse cache replaces the one this module kept.
 
 
 def morph():
-    """The shared pymorphy2 analyser (created once, ~0.3 s)."""
-    global _morph
-    if _morph is None:
-        # natasha imports yargy, which makes pymorphy2 0.9 work on Python ≥ 3.11
-        # (it still calls inspect.getargspec); import it before creating one.
-        import natasha  # noqa: F401
-        import pymorphy2
-
-        _morph = pymorphy2.MorphAnalyzer()
-    return _morph
+    """The process's pymorphy2 analyser (``Morphology.shared().analyzer``)."""
+    return Morphology.shared().analyzer
 
 
-@lru_cache(maxsize=65536)
 def _parse(word: str):
-    return tuple(morph().parse(word))
+    return Morphology.shared().parse(word)
 
 
-@lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
-    return morph().word_is_known(word.lower())
+    return Morphology.shared().is_known(word.lower())
 
 
-def _case(tag) -> str | None:
-    return _CASE_MAP.get(tag.case) if tag.case else None
+_case = Morphology.case
 
 
 def _gender(tag) -> str | None:
@@ -646,11 +630,24 @@ def _is_institution(span: EntitySpan) -> bool:
     return words[0][:1].isupper() or words[0][:1].islower()
 
 
+class Gazetteer(Protocol):
+    """What the finder needs of the alias table (canonical.AliasTable is one).
+
+    A protocol rather than an import: canonical.py builds on this module, so
+    this module must not import it back.
+    """
+
+    country_adjectives: dict[str, str]
+
+    def find_in(self, text: str) -> list[tuple[int, int, str]]: ...
+
+
 class EntityFinder:
     """natasha spans → cleaned, merged, normalised ``EntitySpan`` list."""
 
-    def __init__(self, aliases: "AliasTable | None" = None) -> None:
+    def __init__(self, aliases: Gazetteer | None = None, morph: Morphology | None = None) -> None:
         self.aliases = aliases
+        self.morph = morph or Morphology.shared()
 
     def find(self, text: str, ner_spans: Iterable) -> list[EntitySpan]:
         """``ner_spans``: objects with ``start``, ``stop``, ``type`` (natasha's)."""

@@ -1,0 +1,144 @@
+"""What a figure is about: the ``action`` it is counted for, its ``location``, a percentage's ``object``.
+
+Rules (docs/figures.md, «action, location, object»):
+
+action
+    The lemma (infinitive) of the verb that governs the figure: the nearest
+    verb form before it in its clause; else the nearest one after it in the
+    clause («12 человек погибли»); else the nearest one before it in the
+    sentence (an elided verb: «…, ещё 17 — ранения»). A verb followed by an
+    infinitive hands over to it («удалось вывести» → «вывести», «планирует
+    поставить» → «поставить»). Reporting verbs («заявил», «сообщил») are never
+    the action: they say who reported, not what was counted. Verb forms are
+    finite verbs, infinitives, short participles («уничтожены») and gerunds,
+    taken when that is the word's likeliest reading. "" when the sentence has
+    none (tables).
+location
+    The canonical name of the LOC mention in the figure's sentence nearest
+    before the figure, else the nearest after it; "" if the sentence names no
+    place.
+object
+    For percentages only: the genitive noun right after the number («40%
+    вооружений» → «вооружение»), else the noun between the governing verb and
+    the number («поднять пособия на 12%» → «пособие»), else the subject: the
+    first nominative noun outside a prepositional phrase in the clause, then
+    in the sentence («Цены на овощи … снизились на 3,4%» → «цена»).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from .attribution import REPORT_VERB
+from .qualifiers import CLAUSE_BREAK, clause_start
+from .words import Words, is_noun, yo
+
+__all__ = ["action_of", "location_of", "object_of"]
+
+_WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
+_VERB_POS = ("VERB", "INFN", "PRTS", "GRND")
+# a noun reading this much less likely than the best one is not taken («при» is not a noun)
+NOUN_SHARE = 0.3
+
+
+def _clause_end(text: str, pos: int, stop: int) -> int:
+    m = CLAUSE_BREAK.search(text, pos, stop)
+    return m.start() if m else stop
+
+
+def _verbs(wd: Words, text: str, start: int, stop: int) -> list[tuple[int, int, Any]]:
+    out = []
+    for m in _WORD.finditer(text, start, stop):
+        word = m.group().lower()
+        ps = wd.parses(word)
+        if ps and ps[0].tag.POS in _VERB_POS and not REPORT_VERB.fullmatch(word):
+            out.append((m.start(), m.end(), ps[0]))
+    return out
+
+
+def _lemma(wd: Words, text: str, verb: tuple[int, int, Any], stop: int) -> str:
+    """The verb's infinitive, or the infinitive it governs right after it."""
+    _, end, p = verb
+    nxt = _WORD.match(text, end + 1, stop) if end + 1 <= stop else None
+    while nxt and text[end:nxt.start()].strip() == "":
+        q = wd.parses(nxt.group().lower())
+        if q and q[0].tag.POS == "INFN":
+            p, end = q[0], nxt.end()
+            nxt = _WORD.match(text, end + 1, stop) if end + 1 <= stop else None
+            continue
+        break
+    return yo(p.normal_form)
+
+
+def action_of(wd: Words, text: str, start: int, stop: int, s_start: int, s_stop: int) -> tuple[str, int]:
+    """(action lemma, offset of its verb or -1) for the figure at ``text[start:stop]``."""
+    cs = clause_start(text, start, s_start)
+    ce = _clause_end(text, stop, s_stop)
+    before = _verbs(wd, text, cs, start)
+    if before:
+        return _lemma(wd, text, before[-1], ce), before[-1][1]
+    after = _verbs(wd, text, stop, ce)
+    if after:
+        return _lemma(wd, text, after[0], s_stop), -1
+    earlier = _verbs(wd, text, s_start, cs)
+    if earlier:
+        return _lemma(wd, text, earlier[-1], cs), -1
+    return "", -1
+
+
+def location_of(start: int, mentions: Sequence[Any]) -> str:
+    """The nearest LOC mention before ``start`` in the sentence's mentions, else the nearest after."""
+    best_before = best_after = None
+    for m in mentions:
+        if m.type != "LOC" or not m.canonical:
+            continue
+        if m.stop <= start:
+            if best_before is None or m.start > best_before.start:
+                best_before = m
+        elif m.start >= start:
+            if best_after is None or m.start < best_after.start:
+                best_after = m
+    chosen = best_before or best_after
+    return chosen.canonical if chosen is not None else ""
+
+
+def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -> str:
+    in_pp = False
+    for m in _WORD.finditer(text, start, stop):
+        word = m.group()
+        ps = wd.parses(word.lower())
+        if not ps:
+            continue
+        top = ps[0].tag.POS
+        if top == "PREP":
+            in_pp = True
+            continue
+        nouns = [p for p in ps if is_noun(p) and p.score >= NOUN_SHARE * ps[0].score]
+        if nouns:
+            if in_pp:
+                in_pp = False  # the preposition's own noun
+                continue
+            wanted = ("nomn",) if nominative else ("accs", "nomn")
+            pick = next((p for p in nouns if wd.case(p) in wanted), None)
+            if pick is None:
+                continue
+            return yo(pick.normal_form)
+        if word.isupper() and len(word) > 1 and not in_pp:
+            return word  # «ВВП вырос на 2%»
+    return ""
+
+
+def object_of(wd: Words, text: str, start: int, s_start: int, verb_end: int) -> str:
+    """What a percentage at ``start`` is a share of, when the text after it does not say (see above)."""
+    cs = clause_start(text, start, s_start)
+    if verb_end >= cs:
+        found = _first_noun(wd, text, verb_end, start, nominative=False)
+        if found:
+            return found
+    found = _first_noun(wd, text, cs, start, nominative=True)
+    if found:
+        return found
+    if cs > s_start:
+        return _first_noun(wd, text, s_start, cs, nominative=True)
+    return ""
