@@ -21,7 +21,7 @@ published day and ``date_source``.
 
 Per kind (news gold): recall on figures with a sign, in degrees, whose unit
 word is not in the figure's text (elided), with a multi-word unit, in tables and
-lists; and the number of predicted figures that overlap a recorded non-figure.
+lists; and the number of predicted figures that start inside a recorded non-figure.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def score_figures(score: Score, text: str, predicted, gold: list[dict], style: s
     for phrase in not_figures:
         score.c["not_figures"] += 1
         pos = text.find(phrase)
-        if pos >= 0 and any(p.start < pos + len(phrase) and pos < p.stop for p in predicted):
+        if pos >= 0 and any(pos <= p.start < pos + len(phrase) for p in predicted):
             score.c["non_figures_extracted"] += 1
             score.notes.append(f"{label}: non-figure extracted {phrase!r}")
 

@@ -6,10 +6,12 @@ action
     The lemma (infinitive) of the verb that governs the figure: the nearest
     verb form before it in its clause; else the nearest one after it in the
     clause («12 человек погибли»); else the nearest one before it in the
-    sentence (an elided verb: «…, ещё 17 — ранения»). A verb followed by an
-    infinitive hands over to it («удалось вывести» → «вывести», «планирует
-    поставить» → «поставить»). Reporting verbs («заявил», «сообщил») are never
-    the action: they say who reported, not what was counted. Verb forms are
+    sentence (an elided verb: «…, ещё 17 — ранения»). A modal or phase verb
+    followed by an infinitive hands over to it («удалось вывести» → «вывести»,
+    «планирует поставить» → «поставить»). Reporting verbs («заявил»,
+    «сообщил») are taken only in the figure's own clause («оценивают в 120
+    тыс.»), never from elsewhere in the sentence: there they say who reported,
+    not what was counted. «быть» is never the action. Verb forms are
     finite verbs, infinitives, short participles («уничтожены») and gerunds,
     taken when that is the word's likeliest reading. "" when the sentence has
     none (tables).
@@ -38,6 +40,14 @@ __all__ = ["action_of", "location_of", "object_of"]
 
 _WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
 _VERB_POS = ("VERB", "INFN", "PRTS", "GRND")
+# Verbs that take an infinitive and hand the action over to it: modal, phase
+# and intention verbs (a closed class).
+MODAL_VERBS = frozenset(
+    """мочь смочь удаться удасться планировать запланировать собираться намереваться начать начинать
+    продолжить продолжать хотеть захотеть обещать пообещать обязаться решить готовиться стать
+    предстоять предполагать рассчитывать пытаться попытаться успеть требоваться потребоваться
+    предложить предлагать разрешить позволить""".split()
+)
 # a noun reading this much less likely than the best one is not taken («при» is not a noun)
 NOUN_SHARE = 0.3
 
@@ -47,13 +57,26 @@ def _clause_end(text: str, pos: int, stop: int) -> int:
     return m.start() if m else stop
 
 
-def _verbs(wd: Words, text: str, start: int, stop: int) -> list[tuple[int, int, Any]]:
+def _verbs(wd: Words, text: str, start: int, stop: int, reporting: bool = True) -> list[tuple[int, int, Any]]:
+    """Verb forms in ``text[start:stop]``; ``reporting=False`` leaves out «заявил», «сообщил», ….
+
+    «быть» is never taken: as a copula or an auxiliary it says nothing about
+    what was counted. Between equally likely readings the indicative wins
+    («нашли»: «найти», not the imperative of «наслать»).
+    """
     out = []
     for m in _WORD.finditer(text, start, stop):
         word = m.group().lower()
         ps = wd.parses(word)
-        if ps and ps[0].tag.POS in _VERB_POS and not REPORT_VERB.fullmatch(word):
-            out.append((m.start(), m.end(), ps[0]))
+        if not ps or ps[0].tag.POS not in _VERB_POS:
+            continue
+        if not reporting and REPORT_VERB.fullmatch(word):
+            continue
+        top = [p for p in ps if p.score >= ps[0].score - 1e-9 and p.tag.POS in _VERB_POS]
+        best = next((p for p in top if "impr" not in p.tag), top[0])
+        if best.normal_form == "быть":
+            continue
+        out.append((m.start(), m.end(), best))
     return out
 
 
@@ -61,7 +84,7 @@ def _lemma(wd: Words, text: str, verb: tuple[int, int, Any], stop: int) -> str:
     """The verb's infinitive, or the infinitive it governs right after it."""
     _, end, p = verb
     nxt = _WORD.match(text, end + 1, stop) if end + 1 <= stop else None
-    while nxt and text[end:nxt.start()].strip() == "":
+    while nxt and text[end:nxt.start()].strip() == "" and yo(p.normal_form) in MODAL_VERBS:
         q = wd.parses(nxt.group().lower())
         if q and q[0].tag.POS == "INFN":
             p, end = q[0], nxt.end()
@@ -75,13 +98,20 @@ def action_of(wd: Words, text: str, start: int, stop: int, s_start: int, s_stop:
     """(action lemma, offset of its verb or -1) for the figure at ``text[start:stop]``."""
     cs = clause_start(text, start, s_start)
     ce = _clause_end(text, stop, s_stop)
+    if text[cs - 1:cs] == "(" and text[ce:ce + 1] == ")":
+        # «прежний рекорд (762) принадлежал …»: a parenthesis belongs to the clause around it
+        cs = clause_start(text, cs - 1, s_start)
+        ce = _clause_end(text, ce + 1, s_stop)
+        after = _verbs(wd, text, stop, ce)
+        if after:
+            return _lemma(wd, text, after[0], s_stop), -1
     before = _verbs(wd, text, cs, start)
     if before:
         return _lemma(wd, text, before[-1], ce), before[-1][1]
     after = _verbs(wd, text, stop, ce)
     if after:
         return _lemma(wd, text, after[0], s_stop), -1
-    earlier = _verbs(wd, text, s_start, cs)
+    earlier = _verbs(wd, text, s_start, cs, reporting=False)
     if earlier:
         return _lemma(wd, text, earlier[-1], cs), -1
     return "", -1
@@ -100,7 +130,14 @@ def location_of(start: int, mentions: Sequence[Any]) -> str:
             if best_after is None or m.start < best_after.start:
                 best_after = m
     chosen = best_before or best_after
-    return chosen.canonical if chosen is not None else ""
+    if chosen is None:
+        return ""
+    # «в Курагинском районе Красноярского края»: the place is the first of a
+    # chain of places, the ones after it (genitive) only say where it is
+    for m in sorted(mentions, key=lambda x: -x.start):
+        if m.type == "LOC" and m.canonical and m.stop <= chosen.start and m.stop >= chosen.start - 2:
+            chosen = m
+    return chosen.canonical
 
 
 def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -> str:

@@ -47,6 +47,8 @@ DESCRIPTIVE_BEFORE = re.compile(
     r"(?<![\w])(?:калибр\w*|магнитуд\w*)[ \u00a0]*(?:[-—–:][ \u00a0]*)?$", re.I
 )
 SEISMIC_CONTEXT = re.compile(r"(?<![\w])(?:землетрясен|толч|магнитуд|сейсм|афтершок)\w*", re.I)
+# the one unit of length named after a unit of time
+TIME_NAMED_LENGTHS = frozenset({"световой год"})
 LATIN_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[ \u00a0]+$")
 CODE_BEFORE = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё0-9]*[-‐‑–][ \u00a0]?$")
 _HYPHEN_SUFFIX = re.compile(r"[-‐‑–][ \u00a0]?[а-яё]", re.I)
@@ -103,6 +105,8 @@ def excluded_unit(unit: str, text: str, s_start: int, s_stop: int) -> bool:
     if not unit:
         return False
     head = unit.split(" в ")[0].split(" за ")[0].split()[-1]
+    if unit in TIME_NAMED_LENGTHS:
+        return False
     if head in TIME_UNIT_LEMMAS or head == "раз":
         return True
     if head == "балл" and SEISMIC_CONTEXT.search(text, s_start, s_stop):

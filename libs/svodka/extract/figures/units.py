@@ -83,6 +83,12 @@ TOKEN_AFTER = re.compile(
 # средней дальности» stops at «ракет»); longer runs are clauses, not units.
 MAX_UNIT_WORDS = 5
 # Nouns that only classify: their genitive complement is what is counted.
+# Units of measure written as a noun and a fixed genitive: the complement is part of the unit.
+FIXED_COMPLEMENTS = re.compile(
+    r"[ \u00a0]+(?P<c>ртутного[ \u00a0]+столба|водяного[ \u00a0]+столба|нефтяного[ \u00a0]+эквивалента|"
+    r"условного[ \u00a0]+топлива|в[ \u00a0]+нефтяном[ \u00a0]+эквиваленте)(?![\w])",
+    re.I,
+)
 CLASSIFIER_LEMMAS = frozenset({"единица", "штука", "экземпляр", "комплект"})
 # Rate denominators: «в секунду», «за баррель», «с гектара», «на душу»
 _RATE = re.compile(r"[ \u00a0]+(?P<prep>в|за|с|на)[ \u00a0]+(?P<w>[а-яё]+)(?![\w-])", re.I)
@@ -94,6 +100,9 @@ PHYSICAL_RATE_HEADS = re.compile(r"(?:метр|зиверт|рентген|гр�
 MEASURE_LEMMAS = frozenset(
     "баррель тонна литр килограмм грамм гектар кубометр метр километр штука человек житель душа".split()
 )
+# a noun reading this share of the likeliest one makes an adjective a noun too
+# («военных»: noun 0.27 against 0.53); «золотых» as the coin (0.05 against 0.67) does not
+SUBSTANTIVE_SHARE = 0.2
 _RATE_PREPOSITIONS = {"в": ("accs",), "за": ("accs",), "с": ("gent",), "на": ("accs",)}
 
 
@@ -199,12 +208,18 @@ def _verb_first(w: Words, word: str) -> bool:
 def _substantivized(w: Words, word: str) -> bool:
     """Can this adjective stand for a noun by itself («военных», «погибших», «раненых»)?
 
-    Yes for a participle (people in a state), a word that also has a noun
-    reading, or one pymorphy2 marks as substantivizable (Subx); no for a
-    plain qualitative or relative adjective («серебряных», «модернизированных»).
+    Yes when its likeliest reading is a participle (people in a state), when
+    pymorphy2 marks it substantivizable (Subx), or when a noun reading is
+    not rare; no for a plain adjective («серебряных», «модернизированных»,
+    whose noun is elsewhere in the text).
     """
-    for p in w.parses(word):
-        if p.tag.POS == "PRTF" or "Subx" in p.tag or is_noun(p):
+    ps = w.parses(word)
+    if not ps:
+        return False
+    if ps[0].tag.POS == "PRTF":
+        return True
+    for p in ps:
+        if "Subx" in p.tag or (is_noun(p) and p.score >= SUBSTANTIVE_SHARE * ps[0].score):
             return True
     return False
 
@@ -323,6 +338,10 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
             if any(is_noun(p) and w.case(p) == "gent" for p in w.parses(cw)):
                 unit = f"{unit} {yo(cw)}"
                 end = mt.end()
+    fixed = FIXED_COMPLEMENTS.match(text, end, limit) if kind == "noun" else None
+    if fixed:
+        unit = f"{unit} {' '.join(fixed.group('c').lower().split())}"
+        end = fixed.end()
     rate, end = _rate_end(w, text, end, limit, head_lemma)
     if rate:
         unit = f"{unit} {rate}"

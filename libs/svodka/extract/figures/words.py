@@ -18,6 +18,9 @@ __all__ = ["Words", "yo"]
 ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct"})
 # readings this much less likely than the best one are ignored («новых» as the noun «новое»)
 UNLIKELY_SHARE = 0.05
+# a noun reading under this share of the adjective reading is ignored when
+# the word is also an adjective («золотых»: 0.05 against 0.67)
+RARE_NOUN_SHARE = 0.2
 CACHE_WORDS = 65536
 
 
@@ -51,6 +54,9 @@ class Words:
         best = max((p.score for p in ps), default=0.0)
         adj = [p for p in adj if p.score >= UNLIKELY_SHARE * best]
         noun = [p for p in noun if p.score >= UNLIKELY_SHARE * best]
+        if adj and noun and max(p.score for p in noun) < RARE_NOUN_SHARE * max(p.score for p in adj):
+            noun = []  # «золотых» is the adjective, not the coin
+
         pron = bool(adj) and all(("Apro" in p.tag or "Anum" in p.tag) for p in adj) and not noun
         cases = frozenset(c for p in adj + noun if (c := self.case(p)))
         if any("Fixd" in p.tag for p in noun):
