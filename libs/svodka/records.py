@@ -88,7 +88,7 @@ class Article(Record):
     title: str = ""
     url: str = ""
     published_at: str | None = None  # ISO 8601, UTC
-    date_source: str = "ingest"  # header | feed | text | ingest
+    date_source: str = "ingest"  # header | feed | text | weekday | relative | ingest
     ingested_at: str = ""
     content_sha256: str = ""
     encoding: str = "utf-8"

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Protocol, Sequence
 
+from .lexicon import WEEKDAY_ABBREVIATIONS
 from .morphology import Morphology
 
 PER, ORG, LOC = "PER", "ORG", "LOC"
@@ -61,7 +62,7 @@ EAST_ASIAN_SURNAMES = frozenset(
     Нгуен Чан Фам Во Донг""".split()
 )
 
-_WEEKDAYS = frozenset("пн вт ср чт пт сб вс".split())
+_WEEKDAYS = WEEKDAY_ABBREVIATIONS
 _CYR = re.compile(r"[а-яё]", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
 _VOWELS = "аеёиоуыэюя"
