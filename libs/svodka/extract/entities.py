@@ -660,6 +660,29 @@ _NAMED_LINE = re.compile(
     r"[ \u00a0]+лини(?:я|и|ю|ей)(?![\w])"
 )
 _GENERIC_BEFORE_QUOTE = re.compile(r"(?<![\w-])[а-яё]{3,}[ \u00a0]*$")
+# «Брянской и Курской областями», «в Курагинском и Минусинском районах»
+_COORDINATED_REGIONS = re.compile(
+    r"(?<![\w-])(?P<a>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)[ \u00a0]+и[ \u00a0]+(?P<b>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
+    r"[ \u00a0]+(?P<head>област(?:и|ей|ям|ями|ях)|район(?:ы|ов|ам|ами|ах)|кра(?:я|ев|ям|ями|ях)|"
+    r"округ(?:а|ов|ам|ами|ах))(?![\w])"
+)
+_REGION_HEADS = {"област": ("область", "femn"), "район": ("район", "masc"), "кра": ("край", "masc"),
+                 "округ": ("округ", "masc")}
+
+
+def _region_normal(adjective: str, head: str) -> str:
+    """«Брянской» + «областями» → «Брянская область» (the adjective agreed with the singular head)."""
+    for stem, (lemma, gender) in _REGION_HEADS.items():
+        if head.lower().startswith(stem):
+            for p in _parse(adjective.lower()):
+                if p.tag.POS == "ADJF":
+                    form = _inflect(p, {"nomn", "sing", gender})
+                    if form:
+                        return f"{_restore_case(adjective, form)} {lemma}"
+            return ""
+    return ""
+
+
 _PLANT_ABBR = re.compile(r"АЭС|ГЭС|ТЭС|ТЭЦ|ГРЭС|ГАЭС")
 _FACILITY_BEFORE = re.compile(
     r"(?<![\w-])(?:шахт[аеуыой]*|аэропорт[аеуом]*|космодром[аеуом]*|рудник[аеуом]*|порт[аеуом]?|"
@@ -805,6 +828,15 @@ class EntityFinder:
             found.append((m.start("name"), m.end("name"), LOC))
         for m in _NAMED_LINE.finditer(text):
             found.append((m.start(), m.end(), LOC))
+        regions = []
+        for m in _COORDINATED_REGIONS.finditer(text):
+            # «над Брянской и Курской областями»: two regions sharing one plural head
+            for adj in ("a", "b"):
+                normal = _region_normal(m.group(adj), m.group("head"))
+                if normal:
+                    stop = m.end(adj) if adj == "a" else m.end()
+                    found.append((m.start(adj), stop, LOC))
+                    regions.append((m.start(adj), normal))
         if not found:
             return spans
         out = list(spans)
@@ -816,6 +848,9 @@ class EntityFinder:
             for x in inside:
                 out.remove(x)
             span = self._span(text, start, stop, type, "pattern")
+            for at, normal in regions:
+                if at == start:
+                    span.normal = normal
             if start == dateline:
                 titled = "-".join(p.capitalize() for p in span.text.split("-"))
                 span.normal = normalize(" ".join(w.capitalize() if "-" not in w else w for w in titled.split()), LOC)

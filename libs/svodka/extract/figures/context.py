@@ -169,6 +169,13 @@ def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -
 def object_of(wd: Words, text: str, start: int, s_start: int, verb_end: int) -> str:
     """What a percentage at ``start`` is a share of, when the text after it does not say (see above)."""
     cs = clause_start(text, start, s_start)
+    gap = re.search(r"[—–][ \u00a0]*$", text[max(s_start, cs - 3):cs])
+    if gap:
+        # «…, серебро — на +71%»: a gapped clause; its subject stands before the dash
+        left = cs - len(gap.group())
+        found = _first_noun(wd, text, clause_start(text, left, s_start), left, nominative=True)
+        if found:
+            return found
     if verb_end >= cs:
         found = _first_noun(wd, text, verb_end, start, nominative=False)
         if found:

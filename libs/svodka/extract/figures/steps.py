@@ -55,6 +55,8 @@ _COUNT_NOUN = re.compile(r"(?<![\w])(?:числ[оаеу]|количеств[о�
 # A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка»
 _TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*$")
 _PAREN_BEFORE = re.compile(r"\([ \u00a0]*$")
+# «Ещё 12 были подавлены»: one more count of what was just counted
+_MORE_BEFORE = re.compile(r"(?<![\w])(?:[Ее]щ[её])[ \u00a0]+$")
 _PERCENT_UNITS = ("процент", "процентный пункт")
 
 
@@ -293,7 +295,8 @@ def keep(s: FigureState) -> bool:
         # it — a table cell, a number in parentheses, or a count after another
         # count in the same sentence.
         before = s.text[max(0, s.start - 60): s.start]
-        if not (_TABLE_CELL.search(before) or _PAREN_BEFORE.search(before) or s.inferred != "previous-sentence"):
+        if not (_TABLE_CELL.search(before) or _PAREN_BEFORE.search(before) or _MORE_BEFORE.search(before)
+                or s.inferred != "previous-sentence"):
             return False
         if is_year_like(s.num, s.text):
             return False
