@@ -54,6 +54,7 @@ ELIDED_SENTENCES = 1
 _COUNT_NOUN = re.compile(r"(?<![\w])(?:числ[оаеу]|количеств[оаеу]|численност[ьи]|сколько)[ \u00a0]+", re.I)
 # A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка»
 _TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*$")
+_PARALLEL = re.compile(r"[ \u00a0]+(?:и|или)[ \u00a0]+", re.I)
 _PAREN_BEFORE = re.compile(r"\([ \u00a0]*$")
 # «Ещё 12 были подавлены»: one more count of what was just counted
 _MORE_BEFORE = re.compile(r"(?<![\w])(?:[Ее]щ[её])[ \u00a0]+$")
@@ -99,6 +100,7 @@ class FigureState:
     modifier: str = ""
     head: str = ""
     implied: str = ""
+    parallel_only: bool = False
     object: str = ""
     inferred: str = ""  # how an elided unit was found ("" when the object is written)
     figures: list[Figure] = field(default_factory=list)
@@ -184,6 +186,7 @@ def unit(s: FigureState) -> bool:
     if up.unit is None:
         return False  # «в 3 квартале»: an ordinal in digits
     s.unit, s.modifier, s.head, s.implied = up.unit, up.modifier, up.head, up.implied
+    s.parallel_only = up.parallel_only
     if s.currency:
         s.unit = s.head = s.currency
     if s.unit:
@@ -216,17 +219,26 @@ def _head_gender(wd: Words, head: str) -> str:
 
 
 def _forward_head(s: FigureState) -> str:
-    """The noun of the next count in the same list («…, семь бронзовых наград» → «награда»)."""
+    """The noun of the next count in the same list («…, семь бронзовых наград» → «награда»).
+
+    A substantivized word («задержанных») takes it only from a parallel count joined by
+    «и»/«или» whose noun has an adjective too («сорок восстановленных и двенадцать новых
+    вертолетов»); «12 задержанных, 3 автомобиля» are two different things.
+    """
     stop = min(s.s_stop, s.end + IMPLIED_HEAD_WINDOW)
     for m in NUMBER_RE.finditer(s.text, s.end, stop):
         between = s.text[s.end:m.start()]
         if re.search(r"[.;:!?]", between):
             break
+        if s.parallel_only and not _PARALLEL.fullmatch(between):
+            break
         nxt = read_number(s.text, m, stop)
         if nxt is None:
             continue
         up = unit_phrase(s.wd, s.text, nxt.end, stop)
-        if up.unit and not up.implied and up.head:
+        if up.unit and not (up.implied and not up.parallel_only) and up.head:
+            if s.parallel_only and up.unit == up.head and not up.modifier:
+                break
             return up.head
     return ""
 
@@ -236,7 +248,7 @@ def _count_noun(s: FigureState, start: int, stop: int) -> str:
     found = ""
     for m in _COUNT_NOUN.finditer(s.text, start, stop):
         up = unit_phrase(s.wd, s.text, m.end() - 1, stop)
-        if up.unit and not up.implied:
+        if up.unit and not (up.implied and not up.parallel_only):
             found = up.unit
     return found
 
@@ -256,8 +268,9 @@ def _donor(s: FigureState, same_sentence_only: bool) -> str:
 def elided_unit(s: FigureState) -> bool:
     if s.implied and s.unit:
         # «четыре серебряных»: the adjective's noun comes later in the list, or came earlier
-        head = _forward_head(s) or next((p.head for p in reversed(s.previous)
-                                         if p.sentence == s.sentence and p.head), "")
+        head = _forward_head(s)
+        if not head and not s.parallel_only:
+            head = next((p.head for p in reversed(s.previous) if p.sentence == s.sentence and p.head), "")
         if head:
             gender = _head_gender(s.wd, head)
             words = s.unit.split()

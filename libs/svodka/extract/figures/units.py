@@ -109,10 +109,14 @@ _RATE_PREPOSITIONS = {"в": ("accs",), "за": ("accs",), "с": ("gent",), "на
 class UnitPhrase:
     """The counted object: unit ("" if none; None if the number is an ordinal), modifier, end offset."""
 
-    __slots__ = ("unit", "modifier", "end", "implied", "head")
+    __slots__ = ("unit", "modifier", "end", "implied", "head", "parallel_only")
 
-    def __init__(self, unit: str | None, modifier: str = "", end: int = 0, implied: str = "", head: str = ""):
+    def __init__(self, unit: str | None, modifier: str = "", end: int = 0, implied: str = "", head: str = "",
+                 parallel_only: bool = False):
         self.unit = unit
+        # a substantivized adjective or participle («задержанных», «погибших»): it stands for its
+        # noun only in a parallel list («сорок восстановленных и двенадцать новых вертолетов»)
+        self.parallel_only = parallel_only
         self.modifier = modifier
         self.end = end
         self.implied = implied  # an adjective without its noun («четыре серебряных»): its agreed forms
@@ -292,6 +296,7 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
             continue
         break
     implied = ""
+    parallel_only = False
     if head is None:
         # a substantivized adjective/participle: the last real adjective is the head
         while adjectives and adj_role(w, adjectives[-1][0]) == "drop":
@@ -300,8 +305,8 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
             return UnitPhrase("", "", pos)
         word, end = adjectives.pop()
         head = (word, end, "adj")
-        if not _substantivized(w, word):
-            implied = word
+        implied = word
+        parallel_only = _substantivized(w, word)
     hw, hend, kind = head
     if count is not None and not agrees(w, count, hw, kind):
         return UnitPhrase(None, "", pos)
@@ -345,7 +350,7 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
     rate, end = _rate_end(w, text, end, limit, head_lemma)
     if rate:
         unit = f"{unit} {rate}"
-    return UnitPhrase(unit, " ".join(modifiers), end, implied=implied, head=head_lemma)
+    return UnitPhrase(unit, " ".join(modifiers), end, implied=implied, head=head_lemma, parallel_only=parallel_only)
 
 
 def _best_noun_index(w: Words, word: str) -> int:
