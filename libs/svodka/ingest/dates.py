@@ -1,8 +1,7 @@
 """Publication dates: from a dateline in the text, from feed and page metadata.
 
 Pure functions, no I/O. Everything returned is an aware ``datetime`` in UTC and
-is written on the wire by ``to_iso`` as ``YYYY-MM-DDTHH:MM:SS+00:00`` (ISO 8601, the
-form records.utc_now uses).
+is written on the wire by ``svodka.timeutil.to_iso`` as ``YYYY-MM-DDTHH:MM:SS+00:00``.
 
 The rules (also in docs/records.md):
 
@@ -29,9 +28,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from svodka.extract.lexicon import MONTH_WORD_RE, MONTH_NUMBERS, RELATIVE_DAYS, WEEKDAY_NUMBERS, WEEKDAY_WORD_RE, month_number
-
-UTC = timezone.utc
+from svodka.extract.lexicon import (
+    MONTH_NUMBERS,
+    MONTH_WORD_RE,
+    RELATIVE_DAYS,
+    WEEKDAY_NUMBERS,
+    WEEKDAY_WORD_RE,
+    month_number,
+)
+from svodka.timeutil import UTC, parse_utc, utc_now
 MOSCOW = timezone(timedelta(hours=3))
 HEAD_CHARS = 1200
 MIN_YEAR = 1990
@@ -98,20 +103,6 @@ class Dateline:
     kind: str = "text"
 
 
-def to_iso(when: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS+00:00`` (naive datetimes are taken as UTC), as records.utc_now writes times."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def to_iso_ms(when: datetime) -> str:
-    """Like ``to_iso`` with milliseconds: ``YYYY-MM-DDTHH:MM:SS.mmm+00:00`` (for ingested_at)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
 def from_header(value: str) -> datetime | None:
     """The seed header's ``YYYY-MM-DD`` as midnight UTC, or None if it is not a real date."""
     try:
@@ -129,15 +120,9 @@ def parse_datetime(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    iso = value.replace("z", "Z")
-    if iso.endswith("Z"):
-        iso = iso[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(iso)
-    except ValueError:
-        when = None
+    when = parse_utc(value)
     if when is not None:
-        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        return when
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -162,7 +147,7 @@ def find_dateline(text: str, reference: datetime | None = None, head_chars: int 
     Without a dateline in the head, a weekday with a day and month anywhere in
     the text («в пятницу, 7 ноября») is used: the weekday fixes the year.
     """
-    reference = reference or datetime.now(UTC)
+    reference = reference or utc_now()
     if reference.tzinfo is None:
         reference = reference.replace(tzinfo=UTC)
     found = _first_date(text, text[:head_chars], reference, weekday_only=False)
