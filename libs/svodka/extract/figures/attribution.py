@@ -188,7 +188,6 @@ def _normalize_np(wd: Words, tokens: list[tuple[str, int, int]], i: int, sentenc
         return "", i, None
     hw, hj, hp = head
     number = "plur" if hp.tag.number == "plur" and "Pltm" not in hp.tag else "sing"
-    hcase = wd.case(hp)
     k = hj + 1
     tail: list[str] = []
     names: list[str] = []

@@ -57,7 +57,7 @@ _LETTER = re.compile(r"[A-Za-zА-Яа-яЁё]")
 
 def excluded_number(text: str, num: Num, m: re.Match, floor: int) -> bool:
     """Dates, years, times, ordinals, codes, references: not figures."""
-    start, mend = m.start(), m.end()
+    mend = m.end()
     before = text[max(floor, num.start - LOOK_AROUND): num.start]
     after = text[mend: mend + LOOK_AROUND]
     if m.group("d") is not None:

@@ -150,7 +150,8 @@ def read_number(text: str, m: re.Match, limit: int, floor: int = 0) -> Num | Non
                 factor, bare = 1.0, value
     value = round(sign * value, 6)
     bare = sign * bare
-    return Num(value, bare, factor, start, end, words, small, has_mult, bare_mult, signed=start != m.start("d") if m.group("d") is not None else False)
+    signed = m.group("d") is not None and start != m.start("d")
+    return Num(value, bare, factor, start, end, words, small, has_mult, bare_mult, signed=signed)
 
 
 def number_at(text: str, pos: int, limit: int) -> Num | None:

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
-
 from svodka.extract.lexicon import (
     EVALUATIVE_ADJECTIVES,
     GEO_PREFIX,
