@@ -246,3 +246,20 @@ def test_the_figure_finder_uses_the_morphology_it_is_given():
     finder = FigureFinder(morph)
     assert finder.words.morph is morph
     assert Morphology.shared() is morph  # one analyser per process
+
+
+def test_a_number_after_a_temperature_word_is_in_degrees_even_after_another_unit():
+    got = values("Выпало до 15 см снега, температура опустилась до –31.")
+    assert got[-1] == (-31.0, -31.0, "градус", "exact")
+
+
+@pytest.mark.parametrize("text,unit", [
+    ("За сутки произошло 37 ДТП.", "ДТП"),
+    ("Над регионом сбиты 22 БПЛА.", "БПЛА"),
+])
+def test_a_countable_abbreviation_is_the_unit_as_written(text, unit):
+    assert [f.unit for f in figs(text)] == [unit]
+
+
+def test_an_organisation_abbreviation_after_a_number_is_not_a_unit():
+    assert values("Рост ВВП на 2% ожидает 1 ЦБ.") == [(2.0, 2.0, "процент", "exact")]

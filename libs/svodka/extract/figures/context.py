@@ -141,7 +141,7 @@ def location_of(start: int, mentions: Sequence[Any]) -> str:
 
 
 def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -> str:
-    in_pp = False
+    in_pp = after_noun = False
     for m in _WORD.finditer(text, start, stop):
         word = m.group()
         ps = wd.parses(word.lower())
@@ -155,14 +155,15 @@ def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -
         if nouns:
             if in_pp:
                 in_pp = False  # the preposition's own noun
+                after_noun = True
                 continue
             wanted = ("nomn",) if nominative else ("accs", "nomn")
             pick = next((p for p in nouns if wd.case(p) in wanted), None)
             if pick is None:
                 continue
             return yo(pick.normal_form)
-        if word.isupper() and len(word) > 1 and not in_pp:
-            return word  # «ВВП вырос на 2%»
+        if word.isupper() and len(word) > 1 and not in_pp and not after_noun:
+            return word  # «ВВП вырос на 2%» (not «по данным МВД»: a complement)
     return ""
 
 

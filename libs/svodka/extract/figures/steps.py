@@ -54,6 +54,11 @@ ELIDED_SENTENCES = 1
 _COUNT_NOUN = re.compile(r"(?<![\w])(?:числ[оаеу]|количеств[оаеу]|численност[ьи]|сколько)[ \u00a0]+", re.I)
 # A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка»
 _TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*$")
+# A number without a unit after these words is a temperature.
+_TEMPERATURE = re.compile(r"(?<![\w])(?:температур|термометр|мороз|потеплени|похолодани|жар[аеуы]|заморозк|"
+                          r"прогрева|воздух\w*[ \u00a0]+прогре)\w*", re.I)
+# how far back that word may stand: «Днём температура воздуха в Москве составит до» ~50 characters
+TEMPERATURE_WINDOW = 80
 _PARALLEL = re.compile(r"[ \u00a0]+(?:и|или)[ \u00a0]+", re.I)
 _PAREN_BEFORE = re.compile(r"\([ \u00a0]*$")
 # «Ещё 12 были подавлены»: one more count of what was just counted
@@ -280,6 +285,11 @@ def elided_unit(s: FigureState) -> bool:
             s.inferred = "implied"
         return True
     if s.unit:
+        return True
+    if _TEMPERATURE.search(s.text, max(s.s_start, s.start - TEMPERATURE_WINDOW), s.start) and (
+            s.num.signed or s.qualifier != "exact" or s.second is not None):
+        # «температура опустилась до –28», «ночью от –5 до –9»: degrees, whatever was counted before
+        s.unit, s.inferred = "градус", "temperature"
         return True
     clause_from = s.s_start
     unit_ = _count_noun(s, clause_from, s.start)

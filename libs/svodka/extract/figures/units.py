@@ -237,6 +237,10 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
     if ab:
         unit, end = ab
         return UnitPhrase(unit, "", _rate_end(w, text, end, limit, unit)[1], head=unit)
+    caps = _CAPS_UNIT.match(text, pos, limit)
+    if caps and _countable_abbreviation(w, caps.group(1)):
+        # «46 ДТП», «45 БПЛА»: a countable abbreviation is the unit, as written
+        return UnitPhrase(caps.group(1), "", caps.end(), head=caps.group(1))
     tokens: list[tuple[str, int]] = []  # (lower-case word, end offset)
     at = pos
     first = True
@@ -349,6 +353,19 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
     if rate:
         unit = f"{unit} {rate}"
     return UnitPhrase(unit, " ".join(modifiers), end, implied=implied, head=head_lemma, parallel_only=parallel_only)
+
+
+_CAPS_UNIT = re.compile(r"[ \u00a0]+([А-ЯЁ]{2,6})(?![\w-])")
+
+
+def _countable_abbreviation(w: Words, word: str) -> bool:
+    """An abbreviation that names countable things («ДТП», «БПЛА»), not an organisation,
+    a place or a mass («ВВП», «МРОТ»: singular only)."""
+    low = word.lower()
+    if not w.morph.is_known(low):
+        return len(word) >= 3  # «БПЛА»: not in the dictionary, and not a name natasha would tag
+    return any(p.tag.POS == "NOUN" and "Abbr" in p.tag and "inan" in p.tag
+               and not ({"Orgn", "Geox", "Sgtm", "Name", "Surn"} & p.tag.grammemes) for p in w.parses(low))
 
 
 def _best_noun_index(w: Words, word: str) -> int:
