@@ -263,3 +263,8 @@ def test_a_countable_abbreviation_is_the_unit_as_written(text, unit):
 
 def test_an_organisation_abbreviation_after_a_number_is_not_a_unit():
     assert values("Рост ВВП на 2% ожидает 1 ЦБ.") == [(2.0, 2.0, "процент", "exact")]
+
+
+def test_a_measure_noun_hands_the_object_to_what_it_measures():
+    (f,) = figs("Уровень безработицы в регионе составил 4,1%.")
+    assert f.object == "безработица"

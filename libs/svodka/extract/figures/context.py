@@ -48,6 +48,8 @@ MODAL_VERBS = frozenset(
     предстоять предполагать рассчитывать пытаться попытаться успеть требоваться потребоваться
     предложить предлагать разрешить позволить""".split()
 )
+# nouns that only measure: the object is their genitive («уровень безработицы» → «безработица»)
+MEASURE_NOUNS = frozenset("уровень доля объем число количество темп".split())
 # a noun reading this much less likely than the best one is not taken («при» is not a noun)
 NOUN_SHARE = 0.3
 
@@ -161,7 +163,15 @@ def _first_noun(wd: Words, text: str, start: int, stop: int, nominative: bool) -
             pick = next((p for p in nouns if wd.case(p) in wanted), None)
             if pick is None:
                 continue
-            return yo(pick.normal_form)
+            lemma = yo(pick.normal_form)
+            if lemma in MEASURE_NOUNS:
+                # «Уровень безработицы составил 6,3%»: the share is of what the measure measures
+                nxt = _WORD.match(text, m.end() + 1, stop)
+                if nxt and text[m.end():nxt.start()].strip() == "":
+                    gen = [p for p in wd.parses(nxt.group().lower()) if is_noun(p) and wd.case(p) == "gent"]
+                    if gen:
+                        return yo(gen[0].normal_form)
+            return lemma
         if word.isupper() and len(word) > 1 and not in_pp and not after_noun:
             return word  # «ВВП вырос на 2%» (not «по данным МВД»: a complement)
     return ""
