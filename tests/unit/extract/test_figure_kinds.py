@@ -268,3 +268,8 @@ def test_an_organisation_abbreviation_after_a_number_is_not_a_unit():
 def test_a_measure_noun_hands_the_object_to_what_it_measures():
     (f,) = figs("Уровень безработицы в регионе составил 4,1%.")
     assert f.object == "безработица"
+
+
+def test_a_bare_number_followed_by_an_unread_unit_does_not_borrow_one():
+    got = values("Смартфон получил экран 6,7 дюйма и батарею на 5000 мА·ч.")
+    assert got == [(6.7, 6.7, "дюйм", "exact")]

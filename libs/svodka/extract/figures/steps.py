@@ -310,6 +310,22 @@ def elided_unit(s: FigureState) -> bool:
     return True
 
 
+_NEXT_WORD = re.compile(r"[ \u00a0]*([A-Za-zА-Яа-яЁё][\w·/.-]*)")
+# what may follow a bare count that borrows its unit: a verb, a preposition, a conjunction…
+_FREE_POS = frozenset({"VERB", "INFN", "PRTS", "GRND", "PREP", "CONJ", "PRCL", "ADVB", "NPRO"})
+
+
+def _free_after(s: FigureState) -> bool:
+    """True when no word that could be an unread unit follows the number («против — 5, …»,
+    «85 — в Дагестане», «12 были подавлены»)."""
+    m = _NEXT_WORD.match(s.text, s.end, s.limit)
+    if not m:
+        return True
+    word = m.group(1).lower().rstrip(".")
+    ps = s.wd.parses(word) if word.isalpha() else ()
+    return bool(ps) and ps[0].tag.POS in _FREE_POS
+
+
 def keep(s: FigureState) -> bool:
     if excluded_unit(s.unit or "", s.text, s.s_start, s.s_stop):
         return False
@@ -323,6 +339,8 @@ def keep(s: FigureState) -> bool:
             return False
         if is_year_like(s.num, s.text):
             return False
+        if not _free_after(s):
+            return False  # «5000 мА·ч»: a unit was written but not read; borrowing would be a guess
         return True
     if not s.unit:
         if is_year_like(s.num, s.text) and s.second is None:
