@@ -273,3 +273,12 @@ def test_a_measure_noun_hands_the_object_to_what_it_measures():
 def test_a_bare_number_followed_by_an_unread_unit_does_not_borrow_one():
     got = values("Смартфон получил экран 6,7 дюйма и батарею на 5000 мА·ч.")
     assert got == [(6.7, 6.7, "дюйм", "exact")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ночью до минус 12 градусов.", [(-12, -12, "градус", "at_most")]),
+    ("От минус 5 до минус 10 градусов.", [(-10, -5, "градус", "exact")]),
+    ("Было 33 градуса тепла и 5 градусов мороза.", [(33, 33, "градус", "exact"), (-5, -5, "градус", "exact")]),
+])
+def test_a_sign_spelled_out_or_said_by_мороз_is_kept(text, expected):
+    assert values(text) == [(float(a), float(b), u, q) for a, b, u, q in expected]

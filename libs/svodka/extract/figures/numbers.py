@@ -37,7 +37,7 @@ NUMBER_RE = re.compile(
     re.I,
 )
 NUMBER_AT = re.compile(
-    rf"(?P<sign>[+\-‐‑–−](?=\d))?(?:(?P<d>{DIGITS})|(?P<w>(?:{NUMBER_WORD})(?:[ \u00a0]+(?:{NUMBER_WORD}))*(?![\w])))",
+    rf"(?P<sign>[+\-‐‑–−](?=\d)|(?:минус|плюс)[ \u00a0]+(?=\d))?(?:(?P<d>{DIGITS})|(?P<w>(?:{NUMBER_WORD})(?:[ \u00a0]+(?:{NUMBER_WORD}))*(?![\w])))",
     re.I,
 )
 HYPHEN_WORD_NUMBER = re.compile(rf"[-‐‑–](?:{NUMBER_WORD})(?![\w])", re.I)
@@ -85,8 +85,16 @@ def _to_float(digits: str) -> float:
     return float(_WS.sub("", digits).replace(",", "."))
 
 
+_SIGN_WORD_BEFORE = re.compile(r"(?<![\w-])(минус|плюс)[ \u00a0]+$", re.I)
+# «минус 12 градусов», «плюс 3»: a sign spelled out; the longest is six characters and a space
+SIGN_WORD_WINDOW = 8
+
+
 def sign_before(text: str, pos: int, floor: int = 0) -> tuple[float, int]:
-    """(sign, new start) for a sign glued before ``pos``; (1.0, pos) if there is none."""
+    """(sign, new start) for a sign glued before ``pos`` or spelled out («минус 12»); (1.0, pos) if none."""
+    mw = _SIGN_WORD_BEFORE.search(text, max(floor, pos - SIGN_WORD_WINDOW), pos)
+    if mw:
+        return (-1.0 if mw.group(1).lower() == "минус" else 1.0), mw.start()
     if pos <= floor or text[pos - 1] not in SIGNS:
         return 1.0, pos
     if not _SIGN_BEFORE_OK.search(text, max(floor, pos - 2), pos - 1) and pos - 1 > floor:
@@ -101,7 +109,9 @@ def read_number(text: str, m: re.Match, limit: int, floor: int = 0) -> Num | Non
     sign, start = 1.0, m.start("d") if m.group("d") is not None else m.start("w")
     if m.group("d") is not None:
         if m.re is NUMBER_AT and m.group("sign"):
-            sign, start = SIGNS[m.group("sign")], m.start()
+            word = m.group("sign").strip().lower()
+            sign = SIGNS.get(word, -1.0 if word == "минус" else 1.0)
+            start = m.start()
         elif m.re is NUMBER_RE:
             sign, start = sign_before(text, m.start(), floor)
         bare = _to_float(m.group("d"))

@@ -59,6 +59,7 @@ _TEMPERATURE = re.compile(r"(?<![\w])(?:температур|термометр|
                           r"прогрева|воздух\w*[ \u00a0]+прогре)\w*", re.I)
 # how far back that word may stand: «Днём температура воздуха в Москве составит до» ~50 characters
 TEMPERATURE_WINDOW = 80
+_FROST_OR_HEAT = re.compile(r"[ \u00a0]+(мороза|тепла)(?![\w])", re.I)
 _PARALLEL = re.compile(r"[ \u00a0]+(?:и|или)[ \u00a0]+", re.I)
 _PAREN_BEFORE = re.compile(r"\([ \u00a0]*$")
 # «Ещё 12 были подавлены»: one more count of what was just counted
@@ -101,6 +102,7 @@ class FigureState:
     end: int = 0
     second: Num | None = None
     change_from: bool = False
+    from_to: bool = False  # «от 5 до 10»: the span keeps «от» though the range is exact
     unit: str | None = ""
     modifier: str = ""
     head: str = ""
@@ -150,7 +152,7 @@ def number_range(s: FigureState) -> bool:
         if mu:
             s.second = number_at(text, mu.end(), limit)
             if s.second is not None:
-                s.qualifier = "exact"
+                s.qualifier, s.from_to = "exact", True
     if s.second is None and re.search(r"(?<![\w])[сС][ \u00a0]+$", text[max(s.s_start, s.start - FROM_WINDOW): s.start]):
         mu = UP_TO_AFTER.match(text, s.end, limit)
         if mu:
@@ -194,6 +196,13 @@ def unit(s: FigureState) -> bool:
     s.parallel_only = up.parallel_only
     if s.currency:
         s.unit = s.head = s.currency
+    if s.unit == "градус":
+        mt = _FROST_OR_HEAT.match(text, up.end, limit)
+        if mt:
+            # «5 градусов мороза» is −5, «33 градуса тепла» is +33
+            if mt.group(1).lower().startswith("мороз") and s.low > 0:
+                s.low, s.high = -s.high, -s.low
+            up.end = mt.end()
     if s.unit:
         s.end = max(s.end, up.end)
         if s.unit in _PERCENT_UNITS:
@@ -206,7 +215,7 @@ def unit(s: FigureState) -> bool:
             if nxt is not None:
                 up2 = unit_phrase(s.wd, text, nxt.end, limit)
                 s.high = nxt.value
-                s.qualifier = "exact"
+                s.qualifier, s.from_to = "exact", True
                 s.end = max(nxt.end, up2.end if up2.unit else nxt.end)
     return True
 
@@ -351,7 +360,7 @@ def keep(s: FigureState) -> bool:
 
 
 def build(s: FigureState) -> list[Figure]:
-    fig_start = s.qstart if s.qualifier != "exact" else s.start
+    fig_start = s.qstart if (s.qualifier != "exact" or s.from_to) else s.start
     if s.change_from and s.second is not None:
         # two figures: the old level and the new one, both exact
         first = Figure(
