@@ -332,6 +332,19 @@ class AliasTable:
 # --------------------------------------------------------------------------- article resolution
 
 
+# (case ending, what the nominative ends in instead): masculine «-а/-у/-ом/-е» → «»,
+# feminine «-ы/-и/-е/-у/-ой» → «-а»
+_CASE_ENDINGS = (("ом", ""), ("ой", "а"), ("а", ""), ("у", ""), ("е", ""), ("ы", "а"), ("и", "а"), ("е", "а"), ("у", "а"))
+
+
+def _nominative_guesses(word: str) -> list[str]:
+    out = []
+    for ending, repl in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            out.append(word[: -len(ending)] + repl)
+    return out
+
+
 @dataclass
 class _Cluster:
     type: str
@@ -487,6 +500,13 @@ class Resolver:
         for text in (s.normal, " ".join(s.text.split()), s.abbr):
             if text:
                 ent = self.aliases.lookup(text, s.type)
+                if ent is not None:
+                    return ent
+        if " " not in s.normal:
+            # a one-word name the dictionary does not know, left inflected («Совфеда», «Хезболлы»):
+            # the alias file may know its nominative under a regular case ending
+            for form in _nominative_guesses(s.normal):
+                ent = self.aliases.lookup(form, s.type)
                 if ent is not None:
                     return ent
         if s.org_part and s.loc_part:

@@ -78,3 +78,8 @@ def test_a_river_named_after_its_kind_is_a_place(extractor):
 def test_a_dateline_city_in_capitals_is_a_place(extractor):
     got = entities(extractor, "НОВОСИБИРСК, 4 декабря 2025 — ТАСС. В городе открыли мост.")
     assert ("LOC", "Новосибирск") in got and ("ORG", "ТАСС") in got
+
+
+def test_an_inflected_unknown_name_resolves_to_its_alias(extractor):
+    got = entities(extractor, "Решение поддержали в Совфеде, а представитель Хезболлы его осудил.")
+    assert ("ORG", "Совет Федерации") in got
