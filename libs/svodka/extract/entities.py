@@ -746,6 +746,8 @@ class EntityFinder:
         return EntitySpan(start, stop, type, frag, normalize(frag_one_line, type), source, abbr=abbr)
 
     def _add_gazetteer(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        if self.aliases is None:
+            return spans
         hits = self.aliases.find_in(text)
         if not hits:
             return spans

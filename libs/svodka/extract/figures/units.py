@@ -282,9 +282,9 @@ def unit_phrase(w: Words, text: str, pos: int, limit: int, count: float | None =
             adjectives.append((word, end))
             continue
         if has_adj and has_noun:
-            nxt = tokens[i + 1][0] if i + 1 < len(tokens) else None
-            if nxt is not None and not nxt[:1].isdigit():
-                n_adj, n_noun, _, n_cases = w.word_class(nxt)
+            following = tokens[i + 1][0] if i + 1 < len(tokens) else None
+            if following is not None and not following[:1].isdigit():
+                n_adj, n_noun, _, n_cases = w.word_class(following)
                 if (n_adj or n_noun) and cases & n_cases:
                     adjectives.append((word, end))
                     continue
