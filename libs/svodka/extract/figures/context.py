@@ -50,6 +50,10 @@ MODAL_VERBS = frozenset(
 )
 # nouns that only measure: the object is their genitive («уровень безработицы» → «безработица»)
 MEASURE_NOUNS = frozenset("уровень доля объем число количество темп".split())
+# How far before its clause an elided verb may stand: a sentence of coordinated counts
+# («уничтожены 14 единиц …, 32 орудия и 56 беспилотников») stays within ~200 characters; the
+# bound keeps a table that razdel reads as one long sentence linear, not quadratic.
+ELIDED_VERB_WINDOW = 300
 # a noun reading this much less likely than the best one is not taken («при» is not a noun)
 NOUN_SHARE = 0.3
 
@@ -68,18 +72,35 @@ def _verbs(wd: Words, text: str, start: int, stop: int, reporting: bool = True) 
     """
     out = []
     for m in _WORD.finditer(text, start, stop):
-        word = m.group().lower()
-        ps = wd.parses(word)
-        if not ps or ps[0].tag.POS not in _VERB_POS:
-            continue
-        if not reporting and REPORT_VERB.fullmatch(word):
-            continue
-        top = [p for p in ps if p.score >= ps[0].score - 1e-9 and p.tag.POS in _VERB_POS]
-        best = next((p for p in top if "impr" not in p.tag), top[0])
-        if best.normal_form == "быть":
+        best, is_reporting = _verb_reading(wd, m.group().lower())
+        if best is None or (is_reporting and not reporting):
             continue
         out.append((m.start(), m.end(), best))
     return out
+
+
+# enough for the verbs of a long stream of news; the cache is cleared when full
+VERB_CACHE_WORDS = 65536
+
+
+def _verb_reading(wd: Words, word: str) -> tuple[Any, bool]:
+    """(the verb reading of ``word`` or None, is it a reporting verb), cached per word."""
+    cache = wd.verb_cache
+    hit = cache.get(word)
+    if hit is not None:
+        return hit
+    ps = wd.parses(word)
+    best = None
+    if ps and ps[0].tag.POS in _VERB_POS:
+        top = [p for p in ps if p.score >= ps[0].score - 1e-9 and p.tag.POS in _VERB_POS]
+        best = next((p for p in top if "impr" not in p.tag), top[0])
+        if best.normal_form == "быть":
+            best = None
+    result = (best, bool(REPORT_VERB.fullmatch(word)))
+    if len(cache) >= VERB_CACHE_WORDS:
+        cache.clear()
+    cache[word] = result
+    return result
 
 
 def _lemma(wd: Words, text: str, verb: tuple[int, int, Any], stop: int) -> str:
@@ -113,7 +134,7 @@ def action_of(wd: Words, text: str, start: int, stop: int, s_start: int, s_stop:
     after = _verbs(wd, text, stop, ce)
     if after:
         return _lemma(wd, text, after[0], s_stop), -1
-    earlier = _verbs(wd, text, s_start, cs, reporting=False)
+    earlier = _verbs(wd, text, max(s_start, cs - ELIDED_VERB_WINDOW), cs, reporting=False)
     if earlier:
         return _lemma(wd, text, earlier[-1], cs), -1
     return "", -1
@@ -195,5 +216,5 @@ def object_of(wd: Words, text: str, start: int, s_start: int, verb_end: int) -> 
     if found:
         return found
     if cs > s_start:
-        return _first_noun(wd, text, s_start, cs, nominative=True)
+        return _first_noun(wd, text, max(s_start, cs - ELIDED_VERB_WINDOW), cs, nominative=True)
     return ""

@@ -18,6 +18,8 @@ __all__ = ["qualifier_before", "QUALIFIER_AFTER", "is_change_level", "clause_sta
 # spaces, is under 25 characters; 40 leaves room for no-break spaces and a
 # currency sign without reaching into the previous phrase's words.
 QUALIFIER_WINDOW = 40
+# A clause is rarely longer than this; clause_start looks this far back before looking further.
+CLAUSE_LOOKBACK = 200
 
 _QUALIFIERS: list[tuple[str, str]] = [
     ("не менее чем", "at_least"), ("не менее", "at_least"), ("не меньше чем", "at_least"),
@@ -71,11 +73,22 @@ def qualifier_before(text: str, start: int, floor: int) -> tuple[str, int, str]:
 
 
 def clause_start(text: str, pos: int, floor: int, breaks: re.Pattern | None = None) -> int:
-    """Start of the clause holding ``pos`` (after the last break at or after ``floor``)."""
-    last = floor
-    for m in (breaks or CLAUSE_BREAK).finditer(text, floor, pos):
-        last = m.end()
-    return last
+    """Start of the clause holding ``pos`` (after the last break at or after ``floor``).
+
+    Looks back ``CLAUSE_LOOKBACK`` characters first and further only when that holds no
+    break, so a long sentence (a table razdel reads as one) costs per figure what a short one does.
+    """
+    pattern = breaks or CLAUSE_BREAK
+    lo = max(floor, pos - CLAUSE_LOOKBACK)
+    while True:
+        last = -1
+        for m in pattern.finditer(text, lo, pos):
+            last = m.end()
+        if last >= 0:
+            return last
+        if lo == floor:
+            return floor
+        lo = max(floor, lo - 4 * CLAUSE_LOOKBACK)
 
 
 

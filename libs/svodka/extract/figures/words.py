@@ -45,6 +45,7 @@ class Words:
         self.parses = morph.parse
         self.word_class = lru_cache(maxsize=CACHE_WORDS)(self._word_class)
         self.inflect = morph.inflect_word
+        self.verb_cache: dict[str, tuple[Any, bool]] = {}  # context.py: a word's verb reading
 
     def _word_class(self, word: str) -> tuple[bool, bool, bool, frozenset[str]]:
         """(has adjective parse, has common-noun parse, is pronominal/ordinal adjective, cases)."""
