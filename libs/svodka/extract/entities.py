@@ -683,6 +683,7 @@ def _region_normal(adjective: str, head: str) -> str:
     return ""
 
 
+_FEATURE_STEMS = ("рек", "озер", "мор", "залив", "пролив", "остров", "хребт", "перевал")
 _PLANT_ABBR = re.compile(r"АЭС|ГЭС|ТЭС|ТЭЦ|ГРЭС|ГАЭС")
 _FACILITY_BEFORE = re.compile(
     r"(?<![\w-])(?:шахт[аеуыой]*|аэропорт[аеуом]*|космодром[аеуом]*|рудник[аеуом]*|порт[аеуом]?|"
@@ -826,12 +827,19 @@ class EntityFinder:
         if m:
             found.append((m.start(1), m.end(1), LOC))
             dateline = m.start(1)
-        for m in _NAMED_FEATURE.finditer(text):
-            found.append((m.start("name"), m.end("name"), LOC))
-        for m in _NAMED_LINE.finditer(text):
-            found.append((m.start(), m.end(), LOC))
+        # each pattern runs only where its head word occurs at all (a substring test is cheap,
+        # a regex that starts at every capital letter is not)
+        low = text.lower()
+        if any(stem in low for stem in _FEATURE_STEMS):
+            for m in _NAMED_FEATURE.finditer(text):
+                found.append((m.start("name"), m.end("name"), LOC))
+        if "лини" in low:
+            for m in _NAMED_LINE.finditer(text):
+                found.append((m.start(), m.end(), LOC))
         regions = []
-        for m in _COORDINATED_REGIONS.finditer(text):
+        coordinated = _COORDINATED_REGIONS.finditer(text) if " и " in text and any(
+            stem in low for stem in _REGION_HEADS) else ()
+        for m in coordinated:
             # «над Брянской и Курской областями»: two regions sharing one plural head
             for adj in ("a", "b"):
                 normal = _region_normal(m.group(adj), m.group("head"))
