@@ -625,6 +625,15 @@ def _is_junk(span_text: str, type: str) -> bool:
 
 # «Мин-», «Рос-», «Гос-» compounds: Минобороны, Минэнерго, Минфин, Росстат, Госдума
 _COMPOUND_INSTITUTION = re.compile(r"^(?:Мин|Рос|Гос|Глав)[а-яё]{3,}$")
+def _is_common_noun(word: str) -> bool:
+    """A dictionary word whose likeliest reading is an inanimate common noun («Сенат», not «Газпром»)."""
+    if not _known(word):
+        return False
+    ps = _parse(word.lower())
+    return bool(ps) and ps[0].tag.POS == "NOUN" and "inan" in ps[0].tag and not (
+        {"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"} & ps[0].tag.grammemes)
+
+
 _GENITIVE_ABBR = re.compile(r"^[A-ZА-ЯЁ]{2,6}$")
 
 
@@ -643,7 +652,9 @@ def _is_institution(span: EntitySpan) -> bool:
     if len(words) == 1:
         # «МИД», «министерство», and compound names of ministries and agencies
         # («Минобороны», «Минэнерго», «Росстат») that the dictionary does not know
-        return _is_abbreviation(words[0]) or words[0][:1].islower() or bool(_COMPOUND_INSTITUTION.match(words[0]))
+        # and a capitalized common noun naming a body («Сенат», «Парламент», «Правительство»)
+        return (_is_abbreviation(words[0]) or words[0][:1].islower() or bool(_COMPOUND_INSTITUTION.match(words[0]))
+                or _is_common_noun(words[0]))
     return words[0][:1].isupper() or words[0][:1].islower()
 
 

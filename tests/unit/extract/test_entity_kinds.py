@@ -83,3 +83,7 @@ def test_a_dateline_city_in_capitals_is_a_place(extractor):
 def test_an_inflected_unknown_name_resolves_to_its_alias(extractor):
     got = entities(extractor, "Решение поддержали в Совфеде, а представитель Хезболлы его осудил.")
     assert ("ORG", "Совет Федерации") in got
+
+
+def test_a_named_body_with_its_country_is_one_organisation(extractor):
+    assert ("ORG", "Сенат США") in entities(extractor, "Сенат США одобрил законопроект.")
