@@ -19,6 +19,13 @@ from .words import Words, is_adj, yo
 __all__ = ["Attribution", "attributions", "reporter", "REPORT_VERB"]
 
 _PROPER = PROPER
+# A reporter's noun phrase: at most four adjectives before the head («главного
+# политического управления …» has three) and five genitive words after it («спецслужб
+# Южной Кореи»); longer runs are clauses, not names.
+NP_ADJECTIVES = 4
+NP_TAIL_WORDS = 5
+# after «заявил» the next few characters tell «, что …» (no subject after) from «Буданов»
+VERB_PEEK = 5
 
 _SOURCE_PHRASE = re.compile(
     r"(?<![\w-])(?:по[ \u00a0]+(?:данным|словам|оценк(?:е|ам)|информации|сведениям|подсч[её]там|расч[её]там|"
@@ -167,7 +174,7 @@ def _normalize_np(wd: Words, tokens: list[tuple[str, int, int]], i: int, sentenc
     adjs: list[tuple[str, int]] = []
     head: tuple[str, int, Any] | None = None
     j = i
-    while j < n and len(adjs) < 4:
+    while j < n and len(adjs) < NP_ADJECTIVES:
         w = tokens[j][0]
         if not w[0].isalpha():
             break
@@ -192,7 +199,7 @@ def _normalize_np(wd: Words, tokens: list[tuple[str, int, int]], i: int, sentenc
     tail: list[str] = []
     names: list[str] = []
     names_at: int | None = None
-    while k < n and len(tail) < 5:
+    while k < n and len(tail) < NP_TAIL_WORDS:
         w = tokens[k][0]
         if not w[0].isalpha() or len(w) < 2:
             break
@@ -309,7 +316,7 @@ def attributions(wd: Words, text: str, start: int, stop: int, mentions: Sequence
             continue
         if not who:
             # «…, заявил Буданов», «сообщило агентство Ренхап»: the subject after it
-            after = text[m.end(): m.end() + 5].lstrip()
+            after = text[m.end(): m.end() + VERB_PEEK].lstrip()
             if after and after[0] not in ",.;:!?—–\"»" and not after.lower().startswith("что"):
                 who = _who(wd, text, m.end(), _clause_end(text, m.end(), stop), mentions, start)
         if not who and cstart > start:

@@ -52,8 +52,10 @@ IMPLIED_HEAD_WINDOW = 80
 ELIDED_SENTENCES = 1
 # «число погибших», «количество вакансий», «сколько рабочих»: a count's noun named without a number
 _COUNT_NOUN = re.compile(r"(?<![\w])(?:числ[оаеу]|количеств[оаеу]|численност[ьи]|сколько)[ \u00a0]+", re.I)
-# A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка»
+# A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка». A row label is a
+# name of at most 40 characters; LAYOUT_WINDOW covers it with its bullet and dash.
 _TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*$")
+LAYOUT_WINDOW = 60
 # A number without a unit after these words is a temperature.
 _TEMPERATURE = re.compile(r"(?<![\w])(?:температур|термометр|мороз|потеплени|похолодани|жар[аеуы]|заморозк|"
                           r"прогрева|воздух\w*[ \u00a0]+прогре)\w*", re.I)
@@ -342,7 +344,7 @@ def keep(s: FigureState) -> bool:
         # A bare number with a borrowed unit: only where the layout vouches for
         # it — a table cell, a number in parentheses, or a count after another
         # count in the same sentence.
-        before = s.text[max(0, s.start - 60): s.start]
+        before = s.text[max(0, s.start - LAYOUT_WINDOW): s.start]
         if not (_TABLE_CELL.search(before) or _PAREN_BEFORE.search(before) or _MORE_BEFORE.search(before)
                 or s.inferred != "previous-sentence"):
             return False

@@ -87,6 +87,9 @@ FIXED_COMPLEMENTS = re.compile(
     r"условного[ \u00a0]+топлива|в[ \u00a0]+нефтяном[ \u00a0]+эквиваленте)(?![\w])",
     re.I,
 )
+# What a percentage is a share of: up to three adjectives and a noun («40% всех
+# поставляемых вооружений»).
+GENITIVE_WORDS = 4
 CLASSIFIER_LEMMAS = frozenset({"единица", "штука", "экземпляр", "комплект"})
 # Rate denominators: «в секунду», «за баррель», «с гектара», «на душу»
 _RATE = re.compile(r"[ \u00a0]+(?P<prep>в|за|с|на)[ \u00a0]+(?P<w>[а-яё]+)(?![\w-])", re.I)
@@ -403,7 +406,7 @@ def genitive_after(w: Words, text: str, pos: int, limit: int) -> tuple[int, str]
     The figure's text grows to take it, and the head is the percentage's ``object``.
     """
     at = pos
-    for _ in range(4):
+    for _ in range(GENITIVE_WORDS):
         mt = TOKEN_AFTER.match(text, at, limit)
         if not mt or not mt.group("pre") or mt.group("pre").strip(" \u00a0"):
             break
