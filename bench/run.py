@@ -25,6 +25,13 @@ CHECKS = [
     ("extraction vs bare natasha NER", "bench_extract.py", [],
      lambda r: (f"bare NER {r['bare_ner_aps']:.1f} art/s, extraction {r['extract_aps']:.1f} art/s, "
                 f"ratio {r['ratio']:.2f}", "ratio ≥ 0.8", r["ok"])),
+    ("extraction quality on the news gold and the seeds' gold", "bench_quality.py", [],
+     lambda r: (f"news: P {r['news']['precision']:.3f}, R {r['news']['recall']:.3f}, unit {r['news']['unit']:.3f}, "
+                f"qualifier {r['news']['qualifier']:.3f}, action {r['news']['action']:.3f}, "
+                f"entity recall {r['news']['entity_recall']:.3f}, date {r['news']['date']:.3f}; "
+                f"seeds: P {r['seeds']['precision']:.3f}, R {r['seeds']['recall']:.3f}, unit {r['seeds']['unit']:.3f}, "
+                f"entity recall {r['seeds']['entity_recall']:.3f}",
+                "news P, R ≥ 0.95, unit ≥ 0.92, action ≥ 0.85, entity recall ≥ 0.95", r["ok"])),
     ("producer, 10,000 looped seed articles", "bench_producer.py", [],
      lambda r: (f"{r['articles_per_s']:,.0f} articles/s, {r['mb_per_s']:.1f} MB/s", "> 2,000 articles/s", r["ok"])),
     ("dedup, one worker", "bench_dedup.py", [],
@@ -41,6 +48,10 @@ CHECKS = [
                 f"{r['one_worker']['runs_articles_per_s']} and {r['two_workers']['runs_articles_per_s']} art/s); latency at {r['latency']['rate']} art/s p50 "
                 f"{r['latency']['p50_ms']} ms, p99 {r['latency']['p99_ms']} ms; extract peak RSS {r['peak_rss_mb']} MB",
                 "1 worker ≥ 0.7× NER; 2 ≥ 1.6× 1; p99 ≤ 3 s; RSS ≤ 600 MB", r["ok"])),
+    ("dashboard pages, 100,000 articles stored", "bench_web.py", [],
+     lambda r: ("; ".join(f"{name} {t['median_ms']} ms" for name, t in r["pages"].items())
+                + f" (median of 5; {r['stored']['articles']:,} articles, {r['stored']['mentions']:,} mentions)",
+                "every page < 1 s", r["ok"])),
 ]
 
 

@@ -41,7 +41,7 @@ def add_parser(verbs, handler) -> None:
     sp.add_argument("--png", metavar="FILE", help="also draw a chart")
     common(sp)
 
-    sp = kinds.add_parser("figures", help="reported values over time with qualifier, source and reporter")
+    sp = kinds.add_parser("figures", help="reported values over time with qualifier, action, place, source and reporter")
     sp.add_argument("--unit", help="counted object, e.g. солдат")
     sp.add_argument("--entity", help="only figures whose sentence mentions this entity")
     sp.add_argument("--png", metavar="FILE", help="also draw a chart")
@@ -116,7 +116,8 @@ def run(args, queries: Queries) -> int:
             where.append(f"has(f.entities, {_q(name)})")
         result = queries.run(
             "SELECT toDate(f.published_at) AS date, f.unit AS unit, f.modifier AS modifier, f.low AS low, "
-            "f.high AS high, f.qualifier AS qualifier, f.reported_by AS reported_by, a.source AS source, "
+            "f.high AS high, f.qualifier AS qualifier, f.action AS action, f.location AS location, "
+            "f.object AS object, f.reported_by AS reported_by, a.source AS source, "
             "f.text AS text FROM figures AS f LEFT JOIN articles AS a ON a.id = f.article_id "
             f"WHERE {' AND '.join(where)} ORDER BY date, unit, f.article_id, f.ordinal LIMIT {int(args.limit)}")
         if args.png:

@@ -11,6 +11,8 @@ Pipeline for one article::
 
 natasha's morphology tagger is not run (it would double the cost); normal forms
 come from pymorphy2 per entity word, cached across articles (see entities.py).
+One ``Morphology`` (the process's pymorphy2 analyser and its caches) is built
+here and handed to the entity finder and the figure finder.
 All offsets are character offsets into ``article.text``.
 """
 
@@ -20,8 +22,9 @@ import bisect
 from typing import Sequence
 
 from .canonical import AliasTable, Resolver
-from .entities import EntityFinder, morph
-from .figures import find_figures
+from .entities import EntityFinder
+from .figures import FigureFinder
+from .morphology import Morphology
 from .lang import RU, detect
 from svodka.records import Article, EnrichedArticle, Figure, Mention
 from svodka.timeutil import now_iso
@@ -45,10 +48,12 @@ class Extractor:
 
         self.ner_tagger = NewsNERTagger(NewsEmbedding())
         self.aliases = AliasTable.load(aliases_path)
-        self.finder = EntityFinder(self.aliases)
+        # one analyser for every component (built once per process, ~0.3 s)
+        self.morph = Morphology.shared()
+        self.finder = EntityFinder(self.aliases, self.morph)
+        self.figure_finder = FigureFinder(self.morph)
         self.resolver = Resolver(self.aliases)
         # pay the one-off costs here, not on the first article
-        morph()
         self.aliases.find_in("")
 
     # ---- public API
@@ -62,7 +67,7 @@ class Extractor:
         if lang == RU:
             sentences = self.sentences(text)
             mentions = self.mentions(text, sentences)
-            figures = find_figures(text, sentences, mentions)
+            figures = self.figure_finder.find(text, sentences, mentions)
         return EnrichedArticle(
             id=article.id,
             source=article.source,
@@ -76,6 +81,8 @@ class Extractor:
             figures=figures,
             replay_of=article.replay_of,
             extracted_at=now_iso(),
+            text=text,
+            url=article.url,
         )
 
     def extract_text(self, text: str, *, id: str = "", source: str = "",
