@@ -85,7 +85,7 @@ from svodka.runtime import streaming
 from svodka.settings import Settings
 import svodka_services.dedup.app as d, svodka_services.extract.app as e, svodka_services.sink.app as s
 out = {}
-for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("sink", s.app)):
+for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("sink", s.build(Settings.from_env()))):
     out[name] = {
         "id": app.conf.id,
         "sources": sorted(t for agent in app.agents.values() for t in agent.channel.topics),
