@@ -104,7 +104,7 @@ def test_sink_metrics_count_stored_records_and_their_latency(obs_env):
     # Everything acked: no partition waits, health is ok and lists the 3 topics' partitions.
     status, body = wait_for(lambda: (h := health(sink))[1].get("lag") == 0 and h, 10)
     assert status == 200 and body["ok"] and body["stalled"] == [] and body["store_open"]
-    assert len(body["partitions"]) == 3 * settings.partitions
+    assert len(body["partitions"]) == 3 * settings.kafka.partitions
     processed = {p["partition"]: p["processed"] for p in body["partitions"] if p["topic"] == TOPIC_ENRICHED}
     assert {p: o + 1 for p, o in processed.items() if o is not None} == ends
 
@@ -162,5 +162,5 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
     assert status == 200 and body["ok"] and body["stalled"] == [] and body["lag"] == 0
     info = svodka_status(env)
     assert info["stalled"] == [] and info["services"][0]["ok"] is True
-    rows = asyncio.run(consumer_lag(settings.kafka_bootstrap))
+    rows = asyncio.run(consumer_lag(settings.kafka.bootstrap))
     assert {r.group for r in rows} == {GROUP}
