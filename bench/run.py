@@ -48,6 +48,10 @@ CHECKS = [
                 f"{r['one_worker']['runs_articles_per_s']} and {r['two_workers']['runs_articles_per_s']} art/s); latency at {r['latency']['rate']} art/s p50 "
                 f"{r['latency']['p50_ms']} ms, p99 {r['latency']['p99_ms']} ms; extract peak RSS {r['peak_rss_mb']} MB",
                 "1 worker ≥ 0.7× NER; 2 ≥ 1.6× 1; p99 ≤ 3 s; RSS ≤ 600 MB", r["ok"])),
+    ("dashboard pages, 100,000 articles stored", "bench_web.py", [],
+     lambda r: ("; ".join(f"{name} {t['median_ms']} ms" for name, t in r["pages"].items())
+                + f" (median of 5; {r['stored']['articles']:,} articles, {r['stored']['mentions']:,} mentions)",
+                "every page < 1 s", r["ok"])),
 ]
 
 

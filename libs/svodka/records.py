@@ -168,6 +168,8 @@ class EnrichedArticle(Record):
     figures: list[Figure] = field(default_factory=list)
     replay_of: str | None = None
     extracted_at: str = ""
+    text: str = ""  # the article's text, so readers can see mentions and figures where they stand
+    url: str = ""
 
     @classmethod
     def _build(cls, kwargs: dict[str, Any]) -> "EnrichedArticle":

@@ -161,6 +161,8 @@ class QuerySettings:
                                "any requested timeout", check=_positive)
     memory_bytes: int = setting("SVODKA_QUERY_MEMORY", 2 << 30, "ClickHouse's max_memory_usage for one user "
                                 "query (bytes)", check=_at_least_one)
+    port: int = setting("SVODKA_QUERY_PORT", 0, "the sink's ClickHouse HTTP interface on the embedded store, "
+                        "for BI tools (127.0.0.1; `svodka up` picks a free port; 0: off)")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ from svodka.store.writer import Batch, Writer
 from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
 
+from svodka_services.sink import query_endpoint
+
 settings = Settings.from_env()
 logs.setup(settings.log_level)
 log = logging.getLogger("svodka.sink")
@@ -95,9 +97,10 @@ def _observe_stored(batch: Batch, result) -> None:
 def _open() -> None:
     client = connect(settings.clickhouse_url, create_database=True)
     migrate(client)
-    _state["writer"] = Writer(client)
     if is_embedded(settings.clickhouse_url):
         _state["query_client"] = readonly_client(settings.clickhouse_url)
+    # Last: health's store_open (the writer) means /sql/ can answer too.
+    _state["writer"] = Writer(client)
 
 
 async def store(batch: Batch) -> None:
@@ -200,6 +203,19 @@ def _thread_client():
 
 def _lane(timeout_s: float) -> str:
     return "short" if timeout_s <= SHORT_QUERY_S else "long"
+
+
+# BI clients get threads of their own: a dashboard tool refreshing panels never queues svodka's own queries.
+_http_lane = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sink-query-http")
+
+
+@app.task
+async def clickhouse_http() -> None:
+    # ClickHouse's HTTP interface for BI clients on the store this process owns (embedded mode only).
+    if is_embedded(settings.clickhouse_url) and settings.query.port:
+        await query_endpoint.serve(query_endpoint.QueryEndpoint(
+            home=settings.home, client=lambda: _thread_client() if _state["writer"] else None,
+            executor=_http_lane, limits=_limits), "127.0.0.1", settings.query.port)
 
 
 @app.page("/sql/")

@@ -166,6 +166,14 @@ SELECT canonical_id, any(canonical) AS canonical, any(type) AS type,
        uniqExact(article_id) AS articles
 FROM svodka.mentions GROUP BY canonical_id;
 
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3));
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3));
+
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS url String DEFAULT '';
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS url String DEFAULT '';
+
 ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by;
 
 ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by;

@@ -81,6 +81,8 @@ class Extractor:
             figures=figures,
             replay_of=article.replay_of,
             extracted_at=now_iso(),
+            text=text,
+            url=article.url,
         )
 
     def extract_text(self, text: str, *, id: str = "", source: str = "",

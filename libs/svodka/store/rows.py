@@ -8,7 +8,7 @@ from svodka.records import DeadLetter, Duplicate, EnrichedArticle
 from svodka.timeutil import UTC, parse_utc, utc_now
 
 ARTICLE_COLUMNS = ["id", "source", "title", "published_at", "date_source", "lang", "ingested_at",
-                   "length", "mentions", "figures", "replay_of"]
+                   "length", "mentions", "figures", "replay_of", "text", "url"]
 MENTION_COLUMNS = ["article_id", "ordinal", "published_at", "canonical_id", "canonical", "type", "text",
                    "normal", "start", "stop", "sentence"]
 FIGURE_COLUMNS = ["article_id", "ordinal", "published_at", "unit", "modifier", "low", "high", "qualifier",
@@ -35,7 +35,7 @@ def article_time(a: EnrichedArticle) -> datetime:
 def article_row(a: EnrichedArticle) -> list:
     return [a.id, a.source, a.title, article_time(a), a.date_source, a.lang,
             parse_time(a.ingested_at, utc_now()), a.length, len(a.mentions), len(a.figures),
-            a.replay_of or ""]
+            a.replay_of or "", a.text, a.url]
 
 
 def mention_rows(a: EnrichedArticle) -> list[list]:

@@ -174,9 +174,15 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         FROM mentions GROUP BY canonical_id
         """,
     ]),
+    (2, "article text and url, for the dashboard's article page", [
+        # The dashboard shows an article with its mentions and figures highlighted at their
+        # offsets (start/stop index into this text). ZSTD: Russian news text compresses ~4x.
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3))",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS url String DEFAULT ''",
+    ]),
     # issue 13: what a figure is about. Added with defaults, so rows written
     # before read as "" and old records (without the fields) still insert.
-    (2, "figures: action, location, object", [
+    (3, "figures: action, location, object", [
         "ALTER TABLE figures ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by",
         "ALTER TABLE figures ADD COLUMN IF NOT EXISTS location LowCardinality(String) DEFAULT '' AFTER action",
         "ALTER TABLE figures ADD COLUMN IF NOT EXISTS object LowCardinality(String) DEFAULT '' AFTER location",
