@@ -142,6 +142,8 @@ class Figure:
     sentence: int
     entities: list[str] = field(default_factory=list)  # canonical names in the same sentence
     reported_by: str = ""
+    claim_id: str = ""  # set by the stories stage: the claim this figure states (docs/stories.md)
+    revises: str = ""  # the claim this figure's claim revises, if any
 
 
 @dataclass
@@ -162,6 +164,11 @@ class EnrichedArticle(Record):
     figures: list[Figure] = field(default_factory=list)
     replay_of: str | None = None
     extracted_at: str = ""
+    # The body, for the stories stage's term vectors; the stories stage clears it on the
+    # way to the sink (ClickHouse does not store bodies).
+    text: str = ""
+    story_id: str = ""  # set by the stories stage (articles.storied)
+    story_score: float = 0.0  # similarity to the story when it joined; 0 for a story's first article
 
     @classmethod
     def _build(cls, kwargs: dict[str, Any]) -> "EnrichedArticle":

@@ -80,6 +80,7 @@ class Extractor:
             figures=figures,
             replay_of=article.replay_of,
             extracted_at=_utc_now(),
+            text=text,
         )
 
     def extract_text(self, text: str, *, id: str = "", source: str = "",

@@ -1,0 +1,380 @@
+"""Online assignment of story ids to articles and claim ids to figures.
+
+``Assigner.assign(article)`` decides, for one enriched article as it arrives:
+
+Story. The article's term vector (svodka.stories.terms: stems weighted by static word
+rarity, title counted twice) is compared with the centroid of every *candidate* story:
+a story that shares one of the article's ``QUERY_TERMS`` heaviest terms or one of its
+canonical entities among its own ``INDEX_TERMS`` heaviest centroid terms and entities,
+and whose time span (first to last article) comes within ``window_days`` of the
+article's time. The score is the cosine of the article and the centroid, plus
+``entity_weight`` × the cosine of their canonical-entity sets; the article joins the best
+story scoring at least ``threshold``, else it opens a story of its own. A centroid is the
+sum of its members' vectors cut to ``CENTROID_TERMS`` terms. Parameters were chosen by
+measurement on tests/gold/stories (docs/stories.md).
+
+Claims. Each figure with a value is matched, in order, against
+1. the claims of the article's story: same unit head (people-counting units are
+   interchangeable here), same value up to rounding (svodka.stories.quantities);
+2. if its sentence reads as background («напомним», «в апреле» written in May …), the
+   claims of other stories within ``claim_days``: same unit head, same value, and a
+   sentence context (svodka.stories.context) at least ``context_threshold`` alike;
+3. otherwise it opens a claim; that claim *revises* the latest claim of the same story
+   with the same unit head and shape and a different value whose context is alike.
+
+Determinism. Every decision depends only on the state and the article; ties go to the
+smaller id. Ids come from the first member (svodka.stories.ids). State writes per article
+go claims first, then the story, then the article's own memo (``a:<id>``), all to one
+ordered changelog in the stream service: a redelivered article finds its memo, or —
+after a crash between the writes — finds itself among a story's or claim's members and
+gets the same ids back.
+
+State (``state``: a mutable mapping of str keys to JSON-able dicts): ``s:<story>``,
+``c:<claim>``, ``a:<article>``. Entries older than ``keep_days`` behind the newest
+article seen are deleted by ``sweep``; the in-memory indexes are rebuilt from the state
+by ``load`` (a restarted worker calls it once its tables are recovered).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from svodka.records import EnrichedArticle
+from svodka.stories import context as C
+from svodka.stories import terms as T
+from svodka.stories.ids import claim_id, story_id
+from svodka.stories.quantities import Quantity, quantity, same_unit, same_value
+
+__all__ = ["Params", "Assigner", "LocalAssigner", "Assignment", "FigureClaim", "article_time_ms"]
+
+DAY_MS = 86_400_000
+QUERY_TERMS = 24
+INDEX_TERMS = 32
+CENTROID_TERMS = 160
+MAX_MEMBERS = 200  # members remembered per story/claim for redelivery after a crash
+
+
+@dataclass(frozen=True)
+class Params:
+    threshold: float = 0.30
+    entity_weight: float = 0.5
+    coverage_floor: float = 1.0
+    window_days: float = 4.0
+    claim_days: float = 120.0
+    context_threshold: float = 0.15
+    revision_context: float = 0.4
+    keep_days: float = 130.0  # state kept behind the newest article (≥ claim_days)
+
+
+@dataclass
+class FigureClaim:
+    claim_id: str = ""  # "" for a figure without a value
+    revises: str = ""
+
+
+@dataclass
+class Assignment:
+    article_id: str
+    story_id: str
+    score: float  # similarity to the story it joined; 0 when it opened the story
+    claims: list[FigureClaim] = field(default_factory=list)
+    new_story: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"story": self.story_id, "score": self.score, "new": self.new_story,
+                "claims": [[c.claim_id, c.revises] for c in self.claims]}
+
+    @classmethod
+    def from_dict(cls, article_id: str, data: Mapping[str, Any]) -> "Assignment":
+        return cls(article_id, data["story"], float(data.get("score", 0.0)),
+                   [FigureClaim(c, r) for c, r in data.get("claims", [])], bool(data.get("new", False)))
+
+
+def article_time_ms(article: EnrichedArticle) -> int:
+    for value in (article.published_at, article.ingested_at):
+        if value:
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            return int(parsed.timestamp() * 1000)
+    return 0
+
+
+def _entity_vector(article: EnrichedArticle) -> dict[str, float]:
+    """Canonical entities, (1 + ln count) × rarity: «Орск» outweighs «Россия»."""
+    counts: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for m in article.mentions:
+        key = m.canonical_id or m.canonical
+        if key:
+            counts[key] = counts.get(key, 0.0) + 1.0
+            names.setdefault(key, m.canonical or m.normal)
+    return {k: round((1.0 + math.log(v)) * T.name_weight(names[k]), 4) for k, v in counts.items()}
+
+
+class Assigner:
+    """Story and claim assignment over a key-value ``state`` (see the module docstring)."""
+
+    def __init__(self, state: MutableMapping[str, Any], params: Params | None = None) -> None:
+        self.state = state
+        self.p = params or Params()
+        self._stories: dict[str, dict] = {}
+        self._story_norm: dict[str, float] = {}
+        self._ent_norm: dict[str, float] = {}
+        self._index: dict[str, set[str]] = {}  # term or "e:"+entity → story ids
+        self._claims: dict[str, dict] = {}
+        self._claims_by_story: dict[str, list[str]] = {}
+        self._claims_by_head: dict[str, list[str]] = {}
+        self._member_story: dict[str, tuple[str, float]] = {}  # article → (story, its score)
+        self._member_claim: dict[tuple[str, int], str] = {}
+        self._qty: dict[str, Quantity] = {}
+        self.newest_ms = 0
+        self.load(state.items())
+
+    # -- state ------------------------------------------------------------------------
+
+    def load(self, items: Iterable[tuple[str, Any]]) -> None:
+        """(Re)build the in-memory indexes from the state's entries."""
+        for key, value in items:
+            if not isinstance(value, Mapping):
+                continue
+            if key.startswith("s:"):
+                self._index_story(dict(value))
+            elif key.startswith("c:"):
+                self._index_claim(dict(value))
+            elif key.startswith("a:"):
+                self.newest_ms = max(self.newest_ms, int(value.get("t", 0)))
+
+    def _index_story(self, story: dict) -> None:
+        sid = story["id"]
+        old = self._stories.get(sid)
+        if old is not None:
+            for term in self._story_keys(old):
+                self._index.get(term, set()).discard(sid)
+        self._stories[sid] = story
+        self._story_norm[sid] = math.sqrt(sum(v * v for v in story["vec"].values())) or 1.0
+        self._ent_norm[sid] = math.sqrt(sum(v * v for v in story["ents"].values())) or 1.0
+        for term in self._story_keys(story):
+            self._index.setdefault(term, set()).add(sid)
+        for member, score in story["members"]:
+            self._member_story[member] = (sid, score)
+        self.newest_ms = max(self.newest_ms, story["last"])
+
+    @staticmethod
+    def _story_keys(story: dict) -> list[str]:
+        return [*T.top_terms(story["vec"], INDEX_TERMS), *("e:" + e for e in T.top_terms(story["ents"], INDEX_TERMS))]
+
+    def _index_claim(self, claim: dict) -> None:
+        cid = claim["id"]
+        if cid not in self._claims:
+            self._claims_by_story.setdefault(claim["story"], []).append(cid)
+            self._claims_by_head.setdefault(claim["head"], []).append(cid)
+        self._claims[cid] = claim
+        self._qty[cid] = Quantity(claim["head"], claim["unit"], claim["low"], claim["high"], claim["range"],
+                                  claim["qual"], claim["anim"])
+        for aid, ordinal in claim["members"]:
+            self._member_claim[(aid, ordinal)] = cid
+
+    # -- the decision ---------------------------------------------------------------------
+
+    def assign(self, article: EnrichedArticle, text: str | None = None) -> Assignment:
+        """The story and claims of ``article`` (its body is ``article.text`` or ``text``)."""
+        memo = self.state.get("a:" + article.id)
+        if memo is not None:
+            return Assignment.from_dict(article.id, memo)
+        body = text if text is not None else getattr(article, "text", "") or ""
+        t = article_time_ms(article)
+        vec = T.text_vector(body, article.title)
+        ents = _entity_vector(article)
+
+        known = self._member_story.get(article.id)
+        if known is not None and known[0] in self._stories:
+            # counted before a crash lost this article's memo: the same answer again
+            sid, score = known
+            new = sid == story_id(article.id)
+        else:
+            found, score = self._best_story(vec, ents, t)
+            sid, new = (found, False) if found is not None else (story_id(article.id), True)
+            score = score if found is not None else 0.0
+        claims = self._assign_claims(article, body, sid, t)
+        self._update_story(sid, article, vec, ents, t, round(score, 4))
+        assignment = Assignment(article.id, sid, round(score, 4), claims, new)
+        memo = assignment.to_dict()
+        memo["t"] = t
+        self.state["a:" + article.id] = memo
+        self.newest_ms = max(self.newest_ms, t)
+        return assignment
+
+    def _best_story(self, vec: T.Vector, ents: dict[str, float], t: int) -> tuple[str | None, float]:
+        window = self.p.window_days * DAY_MS
+        candidates: set[str] = set()
+        for term in T.top_terms(vec, QUERY_TERMS):
+            candidates |= self._index.get(term, set())
+        for ent in ents:
+            candidates |= self._index.get("e:" + ent, set())
+        ent_norm = math.sqrt(sum(v * v for v in ents.values())) or 1.0
+        best, best_score = None, 0.0
+        for sid in sorted(candidates):
+            story = self._stories[sid]
+            if t < story["first"] - window or t > story["last"] + window:
+                continue
+            score = T.cosine(vec, story["vec"]) / self._story_norm[sid]
+            if self.p.entity_weight and ents:
+                score += self.p.entity_weight * (
+                    T.cosine(ents, story["ents"]) / (ent_norm * self._ent_norm[sid]))
+            if self.p.coverage_floor < 1.0 and ents and story["ents"]:
+                covered = sum(w for e, w in ents.items() if e in story["ents"]) / sum(ents.values())
+                score *= self.p.coverage_floor + (1.0 - self.p.coverage_floor) * covered
+            if score > best_score:
+                best, best_score = sid, score
+        if best is not None and best_score >= self.p.threshold:
+            return best, best_score
+        return None, best_score
+
+    def _update_story(self, sid: str, article: EnrichedArticle, vec: T.Vector, ents: dict[str, float],
+                      t: int, score: float) -> None:
+        story = self._stories.get(sid)
+        if story is None:
+            story = {"id": sid, "first": t, "last": t, "n": 0, "vec": {}, "ents": {}, "members": [],
+                     "title": article.title}
+        elif article.id in self._member_story:
+            return  # a redelivery whose memo was lost: already counted
+        else:
+            story = {**story, "vec": dict(story["vec"]), "ents": dict(story["ents"]),
+                     "members": list(story["members"])}
+        T.add_into(story["vec"], vec)
+        story["vec"] = {k: round(v, 5) for k, v in T.top_terms(story["vec"], CENTROID_TERMS).items()}
+        T.add_into(story["ents"], ents)
+        story["ents"] = T.top_terms(story["ents"], INDEX_TERMS)
+        story["first"] = min(story["first"], t)
+        story["last"] = max(story["last"], t)
+        story["n"] += 1
+        story["members"] = (story["members"] + [[article.id, score]])[-MAX_MEMBERS:]
+        self.state["s:" + sid] = story
+        self._index_story(story)
+
+    # -- claims -----------------------------------------------------------------------
+
+    def _assign_claims(self, article: EnrichedArticle, body: str, sid: str, t: int) -> list[FigureClaim]:
+        out: list[FigureClaim] = []
+        month = datetime.fromtimestamp(t / 1000, timezone.utc).month if t else None
+        for ordinal, fig in enumerate(article.figures):
+            q = quantity(fig.unit, fig.low, fig.high, fig.qualifier)
+            if q is None:
+                out.append(FigureClaim())
+                continue
+            known = self._member_claim.get((article.id, ordinal))
+            if known is not None and known in self._claims:
+                out.append(FigureClaim(known, self._claims[known].get("revises", "")))
+                continue
+            ctx = C.figure_context(body, fig.start, fig.stop) if body else T.text_vector(fig.text)
+            ents = sorted(set(fig.entities))
+            cid = self._in_story(q, sid, ctx)
+            if cid is None and C.is_background(body, fig.start, fig.stop, month):
+                cid = self._across_stories(q, sid, ctx, ents, t)
+            revises = ""
+            if cid is None:
+                cid = claim_id(article.id, ordinal)
+                revises = self._revised(q, sid, ctx, article.id)
+                claim = {"id": cid, "story": sid, "unit": q.unit, "head": q.head, "low": q.low, "high": q.high,
+                         "range": q.is_range, "qual": q.qualifier, "anim": q.animate, "t": t, "last": t,
+                         "ctx": {k: round(v, 4) for k, v in ctx.items()}, "ents": ents,
+                         "by": getattr(fig, "reported_by", ""), "revises": revises, "members": [], "n": 0,
+                         "article": article.id}
+            else:
+                claim = self._claims[cid]
+                revises = claim.get("revises", "")
+                claim = {**claim, "members": list(claim["members"])}
+            if [article.id, ordinal] not in claim["members"]:
+                claim["members"] = (claim["members"] + [[article.id, ordinal]])[-MAX_MEMBERS:]
+                claim["n"] += 1
+            claim["last"] = max(claim["last"], t)
+            self.state["c:" + cid] = claim
+            self._index_claim(claim)
+            out.append(FigureClaim(cid, revises))
+        return out
+
+    def _in_story(self, q: Quantity, sid: str, ctx: T.Vector) -> str | None:
+        best, best_sim = None, -1.0
+        for cid in self._claims_by_story.get(sid, ()):
+            other = self._qty[cid]
+            if same_unit(q, other, loose=True) and same_value(q, other):
+                sim = T.cosine(ctx, self._claims[cid]["ctx"])
+                if sim > best_sim or (sim == best_sim and best is not None and cid < best):
+                    best, best_sim = cid, sim
+        return best
+
+    def _across_stories(self, q: Quantity, sid: str, ctx: T.Vector, ents: list[str], t: int) -> str | None:
+        horizon = t - self.p.claim_days * DAY_MS
+        best, best_sim = None, self.p.context_threshold
+        for cid in self._claims_by_head.get(q.head, ()):
+            claim = self._claims.get(cid)
+            if claim is None or claim["story"] == sid or claim["t"] < horizon or claim["t"] > t:
+                continue
+            other = self._qty[cid]
+            if not (same_unit(q, other, loose=False) and same_value(q, other)):
+                continue
+            sim = T.cosine(ctx, claim["ctx"]) + (0.1 if set(ents) & set(claim["ents"]) else 0.0)
+            if sim >= best_sim and (best is None or sim > best_sim or cid < best):
+                best, best_sim = cid, sim
+        return best
+
+    def _revised(self, q: Quantity, sid: str, ctx: T.Vector, article_id: str) -> str:
+        best, best_t = "", -1
+        for cid in self._claims_by_story.get(sid, ()):
+            claim = self._claims[cid]
+            other = self._qty[cid]
+            if claim["article"] == article_id or other.is_range != q.is_range:
+                continue
+            if other.head != q.head or same_value(q, other):
+                continue
+            if T.cosine(ctx, claim["ctx"]) < self.p.revision_context:
+                continue
+            if claim["t"] > best_t or (claim["t"] == best_t and cid < best):
+                best, best_t = cid, claim["t"]
+        return best
+
+    # -- bounded state ----------------------------------------------------------------
+
+    def sweep(self) -> int:
+        """Delete stories, claims and memos older than ``keep_days`` behind the newest
+        article; return how many entries went."""
+        horizon = self.newest_ms - self.p.keep_days * DAY_MS
+        story_horizon = self.newest_ms - max(self.p.window_days * 2, 14) * DAY_MS
+        gone = 0
+        for sid, story in list(self._stories.items()):
+            if story["last"] < story_horizon:
+                for term in self._story_keys(story):
+                    self._index.get(term, set()).discard(sid)
+                for member, _score in story["members"]:
+                    self._member_story.pop(member, None)
+                del self._stories[sid]
+                self.state.pop("s:" + sid, None)
+                gone += 1
+        for cid, claim in list(self._claims.items()):
+            if claim["last"] < horizon:
+                for aid, ordinal in claim["members"]:
+                    self._member_claim.pop((aid, ordinal), None)
+                self._claims_by_story.get(claim["story"], []).remove(cid)
+                self._claims_by_head.get(claim["head"], []).remove(cid)
+                del self._claims[cid], self._qty[cid]
+                self.state.pop("c:" + cid, None)
+                gone += 1
+        for key in [k for k, v in self.state.items() if k.startswith("a:") and v.get("t", 0) < horizon]:
+            self.state.pop(key, None)
+            gone += 1
+        return gone
+
+
+class LocalAssigner(Assigner):
+    """The in-memory twin: the same decisions over a plain dict (tests, benchmark)."""
+
+    def __init__(self, params: Params | None = None) -> None:
+        super().__init__({}, params)

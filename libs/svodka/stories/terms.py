@@ -1,0 +1,113 @@
+"""Weighted term vectors of Russian news text: what a story's articles share.
+
+A text becomes a sparse vector of Snowball stems (PyStemmer's Russian stemmer: «ставку»,
+«ставки» → «ставк»), each weighted by how rare its surface word is in Russian at large —
+``RARE_ZIPF - zipf`` with wordfreq's Zipf frequency (7.6 for «в», 4.0 for «инженеров», 0
+for an unseen name). A static weight instead of document frequencies over the stream: the
+weights do not depend on what came before, so replays and restarts weigh a text the same
+way, and no per-term state is written per article. Term frequency is sublinear
+(1 + ln tf); title words count ``TITLE_WEIGHT`` times. Numbers are terms too («1200»,
+«15,5»): outlets reporting one event repeat its figures. Vectors are L2-normalised, so
+``cosine`` is a dot product.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+import Stemmer
+import wordfreq
+
+__all__ = ["Vector", "name_weight", "text_vector", "cosine", "add_into", "top_terms", "normalized", "stem"]
+
+Vector = dict[str, float]
+
+RARE_ZIPF = 6.0  # words at least this common (в, и, что, заявил …) weigh nothing
+TITLE_WEIGHT = 2.0
+MIN_NAME_WEIGHT = 0.5
+MIN_WORD = 3  # shorter words are prepositions and particles
+_WORD = re.compile(r"[а-яёa-z]+(?:-[а-яёa-z]+)*|\d+(?:[.,]\d+)?", re.IGNORECASE)
+_stemmer = Stemmer.Stemmer("russian")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_term(word: str) -> tuple[str, float]:
+    """(stem, weight) of a lower-cased word; weight 0 for very common words."""
+    if word[0].isdigit():
+        return word.replace(".", ","), 2.0  # a number: rare enough to matter, not a name
+    zipf = wordfreq.zipf_frequency(word, "ru")
+    return _stemmer.stemWord(word), max(0.0, RARE_ZIPF - zipf)
+
+
+@functools.lru_cache(maxsize=50_000)
+def name_weight(name: str) -> float:
+    """How telling a name is: by its rarest word («Оренбургская область» → «оренбургская»),
+    at least ``MIN_NAME_WEIGHT`` so that no entity vanishes."""
+    zipfs = [wordfreq.zipf_frequency(w, "ru") for w in words(name) if len(w) >= 2]
+    return max(MIN_NAME_WEIGHT, RARE_ZIPF - min(zipfs)) if zipfs else RARE_ZIPF
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word.lower().replace("ё", "е"))
+
+
+def _terms(text: str, weight: float, into: dict[str, float]) -> None:
+    for match in _WORD.finditer(text):
+        word = match.group().lower().replace("ё", "е")
+        if len(word) < MIN_WORD and not word[0].isdigit():
+            continue
+        term, w = _word_term(word)
+        if w > 0:
+            into[term] = into.get(term, 0.0) + weight * w
+
+
+def text_vector(text: str, title: str = "") -> Vector:
+    """The normalised term vector of a title and body."""
+    raw: dict[str, float] = {}
+    _terms(title, TITLE_WEIGHT, raw)
+    # the idf-weighted counts per stem: sublinear in the number of occurrences
+    counts: dict[str, int] = {}
+    body: dict[str, float] = {}
+    for match in _WORD.finditer(text):
+        word = match.group().lower().replace("ё", "е")
+        if len(word) < MIN_WORD and not word[0].isdigit():
+            continue
+        term, w = _word_term(word)
+        if w > 0:
+            counts[term] = counts.get(term, 0) + 1
+            body[term] = w
+    for term, n in counts.items():
+        raw[term] = raw.get(term, 0.0) + body[term] * (1.0 + math.log(n))
+    return normalized(raw)
+
+
+def normalized(vec: Mapping[str, float]) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    return {k: v / norm for k, v in vec.items()} if norm else {}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Dot product of two normalised vectors (iterates the smaller)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+def add_into(total: dict[str, float], vec: Mapping[str, float], weight: float = 1.0) -> None:
+    for k, v in vec.items():
+        total[k] = total.get(k, 0.0) + weight * v
+
+
+def top_terms(vec: Mapping[str, float], n: int) -> Vector:
+    """The ``n`` heaviest terms (ties by term, so the cut is deterministic)."""
+    if len(vec) <= n:
+        return dict(vec)
+    return dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
+
+
+def words(text: str) -> Iterable[str]:
+    for match in _WORD.finditer(text):
+        yield match.group().lower().replace("ё", "е")
