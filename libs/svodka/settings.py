@@ -15,8 +15,9 @@ TOPIC_RAW = "articles.raw"
 TOPIC_UNIQUE = "articles.unique"
 TOPIC_DUPLICATES = "articles.duplicates"
 TOPIC_ENRICHED = "articles.enriched"
+TOPIC_STORIED = "articles.storied"  # enriched + story_id and claim ids (the stories stage → sink)
 TOPIC_DLQ = "articles.dlq"
-PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_DLQ)
+PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_STORIED, TOPIC_DLQ)
 
 
 def _env(name: str, default: str) -> str:

@@ -22,7 +22,7 @@ from svodka.settings import PIPELINE_TOPICS, Settings
 from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
 from svodka.runtime.topics import consumer_lag, ensure_topics
 
-SERVICES = ("dedup", "extract", "sink")
+SERVICES = ("dedup", "extract", "stories", "sink")
 
 
 class StackError(RuntimeError):
@@ -32,7 +32,7 @@ class StackError(RuntimeError):
 @dataclass
 class ServiceProc:
     name: str  # e.g. extract-2
-    service: str  # dedup | extract | sink
+    service: str  # dedup | extract | stories | sink
     pid: int
     web_port: int
     data_dir: str
@@ -97,7 +97,7 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
 
     state.services = [s for s in state.services if s.alive]
-    wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1}
+    wanted = {"dedup": 1, "extract": max(1, extract_workers), "stories": 1, "sink": 1}
     started: list[ServiceProc] = []
     for service, count in wanted.items():
         running = [s for s in state.services if s.service == service]

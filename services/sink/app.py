@@ -1,4 +1,4 @@
-"""sink: articles.enriched + articles.duplicates + articles.dlq → ClickHouse.
+"""sink: articles.storied + articles.duplicates + articles.dlq → ClickHouse.
 
 One agent (concurrency=1) takes batches by size and time and hands each to the
 idempotent ``svodka.store.writer.Writer`` (one insert per table per batch).
@@ -28,7 +28,7 @@ from svodka.store.client import is_embedded
 from svodka.store.query import QueryRefused, readonly_client, run_query
 from svodka.store.schema import migrate
 from svodka.store.writer import Batch, TransientError, Writer
-from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_STORIED, Settings
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle, RecordError, decode
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
 from svodka.text import sha256_hex
@@ -38,7 +38,7 @@ logs.setup(settings.log_level)
 log = logging.getLogger("svodka.sink")
 
 app = make_app("sink", settings)
-sources = raw_topic(app, TOPIC_ENRICHED, TOPIC_DUPLICATES, TOPIC_DLQ)
+sources = raw_topic(app, TOPIC_STORIED, TOPIC_DUPLICATES, TOPIC_DLQ)
 # The sink batches by time anyway: fetch in bulk rather than record by record.
 fetch_in_bulk(app, min_bytes=256 * 1024, max_wait_s=min(0.3, settings.sink_batch_seconds))
 

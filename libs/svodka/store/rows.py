@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle
 
 ARTICLE_COLUMNS = ["id", "source", "title", "published_at", "date_source", "lang", "ingested_at",
-                   "length", "mentions", "figures", "replay_of"]
+                   "length", "mentions", "figures", "replay_of", "story_id", "story_score"]
 MENTION_COLUMNS = ["article_id", "ordinal", "published_at", "canonical_id", "canonical", "type", "text",
                    "normal", "start", "stop", "sentence"]
 FIGURE_COLUMNS = ["article_id", "ordinal", "published_at", "unit", "modifier", "low", "high", "qualifier",
-                  "text", "sentence", "entities", "reported_by", "start", "stop"]
+                  "text", "sentence", "entities", "reported_by", "start", "stop", "claim_id", "revises",
+                  "action", "object", "location"]
 DUPLICATE_COLUMNS = ["id", "dup_of", "similarity", "method", "source", "title", "published_at", "ingested_at"]
 DEAD_LETTER_COLUMNS = ["id", "stage", "source", "reason", "payload_head", "at"]
 
@@ -40,7 +41,7 @@ def article_time(a: EnrichedArticle) -> datetime:
 def article_row(a: EnrichedArticle) -> list:
     return [a.id, a.source, a.title, article_time(a), a.date_source, a.lang,
             parse_time(a.ingested_at, datetime.now(timezone.utc)), a.length, len(a.mentions), len(a.figures),
-            a.replay_of or ""]
+            a.replay_of or "", a.story_id, float(a.story_score)]
 
 
 def mention_rows(a: EnrichedArticle) -> list[list]:
@@ -51,8 +52,11 @@ def mention_rows(a: EnrichedArticle) -> list[list]:
 
 def figure_rows(a: EnrichedArticle) -> list[list]:
     when = article_time(a)
+    # action/object/location: Figure fields the extraction may add (getattr: absent → '')
     return [[a.id, i, when, f.unit, f.modifier, f.low, f.high, f.qualifier, f.text, f.sentence,
-             list(f.entities), f.reported_by, f.start, f.stop]
+             list(f.entities), f.reported_by, f.start, f.stop, f.claim_id, f.revises,
+             str(getattr(f, "action", "") or ""), str(getattr(f, "object", "") or ""),
+             str(getattr(f, "location", "") or "")]
             for i, f in enumerate(a.figures)]
 
 

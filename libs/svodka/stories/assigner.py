@@ -30,9 +30,10 @@ after a crash between the writes — finds itself among a story's or claim's mem
 gets the same ids back.
 
 State (``state``: a mutable mapping of str keys to JSON-able dicts): ``s:<story>``,
-``c:<claim>``, ``a:<article>``. Entries older than ``keep_days`` behind the newest
-article seen are deleted by ``sweep``; the in-memory indexes are rebuilt from the state
-by ``load`` (a restarted worker calls it once its tables are recovered).
+``c:<claim>``, ``a:<article>``. ``sweep`` deletes what can no longer change a decision
+(stories and memos ``story_keep_days`` behind the newest article, claims relayed by
+several articles ``keep_days``); the in-memory indexes are rebuilt from the state by
+``load`` (a restarted worker calls it once its tables are recovered).
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ class Params:
     entity_weight: float = 0.5
     coverage_floor: float = 1.0
     window_days: float = 4.0
-    claim_days: float = 120.0
+    claim_days: float = 60.0  # how far back a background restatement finds its claim
     context_threshold: float = 0.15
     revision_context: float = 0.4
-    keep_days: float = 130.0  # state kept behind the newest article (≥ claim_days)
+    story_keep_days: float = 14.0  # stories, memos and one-article claims (≥ 2 × window_days)
+    keep_days: float = 60.0  # claims relayed by two or more articles (≥ claim_days)
 
 
 @dataclass
@@ -135,6 +137,7 @@ class Assigner:
         self._member_story: dict[str, tuple[str, float]] = {}  # article → (story, its score)
         self._member_claim: dict[tuple[str, int], str] = {}
         self._qty: dict[str, Quantity] = {}
+        self._memo_t: dict[str, int] = {}  # memo key → article time, for the sweep
         self.newest_ms = 0
         self.load(state.items())
 
@@ -150,7 +153,8 @@ class Assigner:
             elif key.startswith("c:"):
                 self._index_claim(dict(value))
             elif key.startswith("a:"):
-                self.newest_ms = max(self.newest_ms, int(value.get("t", 0)))
+                self._memo_t[key] = int(value.get("t", 0))
+                self.newest_ms = max(self.newest_ms, self._memo_t[key])
 
     def _index_story(self, story: dict) -> None:
         sid = story["id"]
@@ -209,6 +213,7 @@ class Assigner:
         memo = assignment.to_dict()
         memo["t"] = t
         self.state["a:" + article.id] = memo
+        self._memo_t["a:" + article.id] = t
         self.newest_ms = max(self.newest_ms, t)
         return assignment
 
@@ -344,10 +349,15 @@ class Assigner:
     # -- bounded state ----------------------------------------------------------------
 
     def sweep(self) -> int:
-        """Delete stories, claims and memos older than ``keep_days`` behind the newest
-        article; return how many entries went."""
-        horizon = self.newest_ms - self.p.keep_days * DAY_MS
-        story_horizon = self.newest_ms - max(self.p.window_days * 2, 14) * DAY_MS
+        """Delete what can no longer change a decision; return how many entries went.
+
+        Stories go ``story_keep_days`` after their last article (a window's worth and
+        more: no article can join them), and so do the memos of articles (a redelivery
+        or replay later than that is assigned afresh). Claims stated by one article go
+        with their story; claims relayed by two or more articles stay ``keep_days``, so
+        that a background restatement weeks later still finds them."""
+        story_horizon = self.newest_ms - self.p.story_keep_days * DAY_MS
+        claim_horizon = self.newest_ms - self.p.keep_days * DAY_MS
         gone = 0
         for sid, story in list(self._stories.items()):
             if story["last"] < story_horizon:
@@ -359,7 +369,7 @@ class Assigner:
                 self.state.pop("s:" + sid, None)
                 gone += 1
         for cid, claim in list(self._claims.items()):
-            if claim["last"] < horizon:
+            if claim["last"] < (story_horizon if claim["n"] < 2 else claim_horizon):
                 for aid, ordinal in claim["members"]:
                     self._member_claim.pop((aid, ordinal), None)
                 self._claims_by_story.get(claim["story"], []).remove(cid)
@@ -367,9 +377,11 @@ class Assigner:
                 del self._claims[cid], self._qty[cid]
                 self.state.pop("c:" + cid, None)
                 gone += 1
-        for key in [k for k, v in self.state.items() if k.startswith("a:") and v.get("t", 0) < horizon]:
-            self.state.pop(key, None)
-            gone += 1
+        for key, t in list(self._memo_t.items()):
+            if t < story_horizon:
+                del self._memo_t[key]
+                self.state.pop(key, None)
+                gone += 1
         return gone
 
 
