@@ -56,6 +56,7 @@ DAY_MS = 86_400_000
 QUERY_TERMS = 24
 INDEX_TERMS = 32
 CENTROID_TERMS = 160
+SCALE = 10_000
 MAX_MEMBERS = 200  # members remembered per story/claim for redelivery after a crash
 
 
@@ -130,7 +131,8 @@ class Assigner:
         self._stories: dict[str, dict] = {}
         self._story_norm: dict[str, float] = {}
         self._ent_norm: dict[str, float] = {}
-        self._index: dict[str, set[str]] = {}  # term or "e:"+entity → story ids
+        self._index: dict[tuple[str, int], set[str]] = {}  # (term or "e:"+entity, time bucket) → stories
+        self._keys: dict[str, set[tuple[str, int]]] = {}  # story → its index keys
         self._claims: dict[str, dict] = {}
         self._claims_by_story: dict[str, list[str]] = {}
         self._claims_by_head: dict[str, list[str]] = {}
@@ -158,18 +160,37 @@ class Assigner:
 
     def _index_story(self, story: dict) -> None:
         sid = story["id"]
-        old = self._stories.get(sid)
-        if old is not None:
-            for term in self._story_keys(old):
-                self._index.get(term, set()).discard(sid)
         self._stories[sid] = story
         self._story_norm[sid] = math.sqrt(sum(v * v for v in story["vec"].values())) or 1.0
         self._ent_norm[sid] = math.sqrt(sum(v * v for v in story["ents"].values())) or 1.0
-        for term in self._story_keys(story):
-            self._index.setdefault(term, set()).add(sid)
+        keys = {(term, b) for term in self._story_keys(story) for b in self._buckets(story["first"], story["last"])}
+        old = self._keys.get(sid, set())
+        for key in old - keys:  # a story's heaviest terms change slowly: touch only the difference
+            bucket = self._index.get(key)
+            if bucket is not None:
+                bucket.discard(sid)
+                if not bucket:
+                    del self._index[key]
+        for key in keys - old:
+            self._index.setdefault(key, set()).add(sid)
+        self._keys[sid] = keys
         for member, score in story["members"]:
             self._member_story[member] = (sid, score)
         self.newest_ms = max(self.newest_ms, story["last"])
+
+    def _unindex(self, sid: str) -> None:
+        for key in self._keys.pop(sid, ()):
+            bucket = self._index.get(key)
+            if bucket is not None:
+                bucket.discard(sid)
+                if not bucket:
+                    del self._index[key]
+
+    def _buckets(self, first: int, last: int) -> range:
+        """The time buckets (``window_days`` wide) a span touches: posting lists hold only
+        stories of nearby time, so their length does not grow with the state."""
+        width = int(self.p.window_days * DAY_MS) or DAY_MS
+        return range(first // width, last // width + 1)
 
     @staticmethod
     def _story_keys(story: dict) -> list[str]:
@@ -195,7 +216,8 @@ class Assigner:
             return Assignment.from_dict(article.id, memo)
         body = text if text is not None else getattr(article, "text", "") or ""
         t = article_time_ms(article)
-        vec = T.text_vector(body, article.title)
+        toks = T.tokens(body)
+        vec = T.vector(toks, T.tokens(article.title))
         ents = _entity_vector(article)
 
         known = self._member_story.get(article.id)
@@ -207,7 +229,7 @@ class Assigner:
             found, score = self._best_story(vec, ents, t)
             sid, new = (found, False) if found is not None else (story_id(article.id), True)
             score = score if found is not None else 0.0
-        claims = self._assign_claims(article, body, sid, t)
+        claims = self._assign_claims(article, body, toks, sid, t)
         self._update_story(sid, article, vec, ents, t, round(score, 4))
         assignment = Assignment(article.id, sid, round(score, 4), claims, new)
         memo = assignment.to_dict()
@@ -220,10 +242,12 @@ class Assigner:
     def _best_story(self, vec: T.Vector, ents: dict[str, float], t: int) -> tuple[str | None, float]:
         window = self.p.window_days * DAY_MS
         candidates: set[str] = set()
-        for term in T.top_terms(vec, QUERY_TERMS):
-            candidates |= self._index.get(term, set())
-        for ent in ents:
-            candidates |= self._index.get("e:" + ent, set())
+        buckets = self._buckets(t - int(window), t + int(window))
+        for term in [*T.top_terms(vec, QUERY_TERMS), *("e:" + e for e in ents)]:
+            for b in buckets:
+                found = self._index.get((term, b))
+                if found:
+                    candidates.update(found)
         ent_norm = math.sqrt(sum(v * v for v in ents.values())) or 1.0
         best, best_score = None, 0.0
         for sid in sorted(candidates):
@@ -254,10 +278,18 @@ class Assigner:
         else:
             story = {**story, "vec": dict(story["vec"]), "ents": dict(story["ents"]),
                      "members": list(story["members"])}
-        T.add_into(story["vec"], vec)
-        story["vec"] = {k: round(v, 5) for k, v in T.top_terms(story["vec"], CENTROID_TERMS).items()}
-        T.add_into(story["ents"], ents)
-        story["ents"] = T.top_terms(story["ents"], INDEX_TERMS)
+        # Sums kept as integers (weights × SCALE): cosines do not care about scale, and
+        # integers are short in the changelog and quick to encode.
+        centroid = story["vec"]
+        for k, v in vec.items():
+            centroid[k] = centroid.get(k, 0) + int(v * SCALE)
+        if len(centroid) > CENTROID_TERMS * 3 // 2:  # cut now and then, not on every article
+            story["vec"] = T.top_terms(centroid, CENTROID_TERMS)
+        entities = story["ents"]
+        for k, v in ents.items():
+            entities[k] = entities.get(k, 0) + int(v * SCALE)
+        if len(entities) > INDEX_TERMS * 3 // 2:
+            story["ents"] = T.top_terms(entities, INDEX_TERMS)
         story["first"] = min(story["first"], t)
         story["last"] = max(story["last"], t)
         story["n"] += 1
@@ -267,7 +299,8 @@ class Assigner:
 
     # -- claims -----------------------------------------------------------------------
 
-    def _assign_claims(self, article: EnrichedArticle, body: str, sid: str, t: int) -> list[FigureClaim]:
+    def _assign_claims(self, article: EnrichedArticle, body: str, toks: list[T.Token], sid: str,
+                       t: int) -> list[FigureClaim]:
         out: list[FigureClaim] = []
         month = datetime.fromtimestamp(t / 1000, timezone.utc).month if t else None
         for ordinal, fig in enumerate(article.figures):
@@ -279,7 +312,7 @@ class Assigner:
             if known is not None and known in self._claims:
                 out.append(FigureClaim(known, self._claims[known].get("revises", "")))
                 continue
-            ctx = C.figure_context(body, fig.start, fig.stop) if body else T.text_vector(fig.text)
+            ctx = C.figure_context(body, toks, fig.start, fig.stop) if body else T.text_vector(fig.text)
             ents = sorted(set(fig.entities))
             cid = self._in_story(q, sid, ctx)
             if cid is None and C.is_background(body, fig.start, fig.stop, month):
@@ -361,8 +394,7 @@ class Assigner:
         gone = 0
         for sid, story in list(self._stories.items()):
             if story["last"] < story_horizon:
-                for term in self._story_keys(story):
-                    self._index.get(term, set()).discard(sid)
+                self._unindex(sid)
                 for member, _score in story["members"]:
                     self._member_story.pop(member, None)
                 del self._stories[sid]

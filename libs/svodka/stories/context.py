@@ -11,9 +11,10 @@ join a claim of an earlier story instead of starting a new one.
 
 from __future__ import annotations
 
+import bisect
 import re
 
-from svodka.stories.terms import Vector, normalized, text_vector, top_terms
+from svodka.stories.terms import Token, Vector, normalized, top_terms, vector
 
 __all__ = ["sentence_around", "figure_context", "is_background", "CONTEXT_TERMS"]
 
@@ -41,11 +42,15 @@ def sentence_around(text: str, start: int, stop: int) -> tuple[int, int]:
     return s, e
 
 
-def figure_context(text: str, start: int, stop: int) -> Vector:
+def figure_context(text: str, tokens: list[Token], start: int, stop: int) -> Vector:
+    """The ``CONTEXT_TERMS`` heaviest terms of the figure's sentence outside the figure
+    (``tokens``: the text's, from svodka.stories.terms.tokens)."""
     if not text:
         return {}
     s, e = sentence_around(text, start, stop)
-    return normalized(top_terms(text_vector(text[s:start] + " " + text[stop:e]), CONTEXT_TERMS))
+    lo, hi = bisect.bisect_left(tokens, (s,)), bisect.bisect_left(tokens, (e,))
+    around = [tok for tok in tokens[lo:hi] if not start <= tok[0] < stop]
+    return normalized(top_terms(vector(around), CONTEXT_TERMS))
 
 
 def is_background(text: str, start: int, stop: int, month: int | None) -> bool:
