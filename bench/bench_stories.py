@@ -54,10 +54,11 @@ def enriched_corpus():
                              published_at=f"{date}T12:00:00+00:00" if date else None))
     extractor = Extractor()
     extractor.extract(articles[0])  # warm caches
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     gold_enriched = [(a.url, extractor.extract(a)) for a in articles]
     seed_enriched = [extractor.extract(a) for a in seeds]
-    per_article = (time.perf_counter() - t0) / (len(articles) + len(seeds))
+    n = len(articles) + len(seeds)
+    per_article = {"wall": (time.perf_counter() - t0) / n, "cpu": (time.process_time() - cpu0) / n}
     return gold_enriched, labels, per_article, [e for _, e in gold_enriched] + seed_enriched
 
 
@@ -105,17 +106,19 @@ def bench_pure(base, n: int) -> dict:
     articles = looped(base, n)
     state: dict = {}
     assigner = Assigner(state)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for i, article in enumerate(articles, 1):
         assigner.assign(article)
         if i % 1000 == 0:
             assigner.sweep()
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     assigner.sweep()
     memos = sum(1 for k in state if k.startswith("a:"))
     state_bytes = sum(len(k) + len(json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode())
                       for k, v in state.items())
     return {"articles": n, "articles_per_s": round(n / seconds, 1), "ms_per_article": round(1000 * seconds / n, 3),
+            "cpu_ms_per_article": round(1000 * cpu / n, 3),
             "state_entries": len(state), "articles_in_state": memos,
             "state_bytes_per_article": round(state_bytes / max(memos, 1), 1),
             "stories": sum(1 for k in state if k.startswith("s:")),
@@ -234,10 +237,16 @@ def main(argv: list[str] | None = None) -> int:
 
     gold_enriched, labels, extract_s, base = enriched_corpus()
     result = {"quality": bench_quality(gold_enriched, labels), "pure": bench_pure(base, args.pure_articles),
-              "extract_articles_per_s": round(1 / extract_s, 1)}
+              "extract_articles_per_s": round(1 / extract_s["wall"], 1),
+              "extract_cpu_ms_per_article": round(1000 * extract_s["cpu"], 2)}
     if not args.no_stream:
-        result["stream"] = bench_stream(base, args.articles, args.partitions, args.timeout)
-        result["stream_vs_extract"] = round(result["stream"]["articles_per_s"] / result["extract_articles_per_s"], 1)
+        stream = result["stream"] = bench_stream(base, args.articles, args.partitions, args.timeout)
+        # Two ratios: wall-clock rates (as the floor is worded), and CPU per article, which
+        # a loaded shared machine distorts less (both sides measured in the same run).
+        result["stream_vs_extract"] = round(stream["articles_per_s"] / result["extract_articles_per_s"], 1)
+        stream_cpu_ms = 1000 * stream["worker_cpu_seconds"] / stream["articles"]
+        stream["cpu_ms_per_article"] = round(stream_cpu_ms, 3)
+        result["stream_vs_extract_cpu"] = round(result["extract_cpu_ms_per_article"] / stream_cpu_ms, 1)
     q = result["quality"]["published_order"]
     result["ok"] = (q["stories"]["f1"] >= 0.90 and q["claims"]["f1"] >= 0.85
                     and result.get("stream_vs_extract", 20) >= 20)

@@ -6,112 +6,292 @@ Two agents, concurrency=1 each:
   unchanged to ``svodka-stories-assign`` under one constant key, so every article lands
   on one partition of it: the *owner partition*. Whichever worker owns that partition
   makes every assignment, one article at a time, in the order of that partition's log.
-  That is what keeps assignment consistent with several partitions and workers: there is
-  one sequence of decisions against one state, never two workers deciding at once on
-  halves of it. Other workers only route (and take over the owner partition if its
-  worker dies; the changelog gives them its state).
-- ``assign`` reads the owner partition, asks svodka.stories.Assigner for the article's
-  story and claims, and sends the article — with ``story_id``, ``story_score``, each
-  figure's ``claim_id``/``revises``, and without its body, which ClickHouse does not
+  That is what keeps assignment consistent with several partitions and workers: one
+  sequence of decisions against one state, never two workers deciding at once on halves
+  of it. Other workers only route (and take the owner partition over if its worker dies;
+  the changelog gives them its state).
+- ``assign`` reads the owner partition in batches, asks svodka.stories.Assigner for each
+  article's story and claims, and sends the article — with ``story_id``, ``story_score``,
+  each figure's ``claim_id``/``revises``, and without its body, which ClickHouse does not
   store — to articles.storied under the article id (the sink's input).
 
-State: one faust table (``stories-state``, RocksDB with a compacted changelog topic) of
-stories, claims and per-article memos (svodka.stories.assigner), all written on the
-owner partition in decision order. Delivery is at-least-once; a redelivered article finds
-its memo (or itself among a story's members) and gets the same ids, and the sink stores
-an article once. The in-memory indexes are rebuilt from the table when this worker
-(re)gains the owner partition. Every ``SWEEP_EVERY`` articles the state older than the
-window is deleted. An article the assigner cannot handle goes on without ids and a dead
-letter says why; an undecodable payload becomes a dead letter.
+State: one faust table (``stories-state``, RocksDB, compacted changelog topic) of
+stories, claims and per-article memos (svodka.stories.assigner). The Assigner works on an
+in-memory copy loaded from the owner partition's RocksDB when this worker gains it (faust
+has recovered it from the changelog by then); each batch's changed keys are written to
+RocksDB and sent as changelog records — the keys, values and partition faust itself would
+write — together with the outputs, and the batch's events are acknowledged only once Kafka
+acknowledged all of it (at-least-once; faust's per-key ``table[key] = value`` costs a
+future and a task switch per write, five writes an article here). A redelivered article
+finds its memo (or itself among a story's or claim's members) and gets the same ids; the
+sink stores an article once. Every ``SWEEP_EVERY`` articles the state older than the
+window is deleted (tombstones in the same ordered stream of changelog records).
+
+An article the assigner cannot handle goes on without ids and a dead letter says why; an
+undecodable payload becomes a dead letter. If a batch cannot be written the worker exits,
+to be restarted and redeliver it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
+from collections import defaultdict
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from rocksdict import WriteBatch
 
 from svodka.records import DeadLetter, EnrichedArticle, RecordError
 from svodka.runtime import logs, observe
 from svodka.runtime.streaming import make_app, raw_topic, table
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_STORIED, Settings
 from svodka.stories.assigner import Assigner
-from svodka.stories.state import JsonTable
+from svodka.stories.terms import warm_up as warm_up_terms
 from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
 log = logging.getLogger("svodka.stories")
 
+ASSIGN_TOPIC = "svodka-stories-assign"
 OWNER_KEY = b"stories"  # the one key of the assignment topic: all articles, one partition
 SWEEP_EVERY = int(os.environ.get("SVODKA_STORIES_SWEEP_EVERY") or 1000)
+ROUTE_BATCH, ASSIGN_BATCH, BATCH_WITHIN = 512, 256, 0.02
 
 # A worker that died gives the owner partition up after 10 s instead of faust's 60.
 app = make_app("stories", settings, broker_session_timeout=10.0)
 enriched = raw_topic(app, TOPIC_ENRICHED)
-to_assign = raw_topic(app, "svodka-stories-assign")
-storied = raw_topic(app, TOPIC_STORIED)
-dead_letters = raw_topic(app, TOPIC_DLQ)
+to_assign = raw_topic(app, ASSIGN_TOPIC)
+raw_topic(app, TOPIC_STORIED, TOPIC_DLQ)  # created up front with the others
 obs = observe.install(app, "stories")
 
 state_table = table(app, "stories-state", default=None, key_type=bytes, value_type=bytes,
                     options={"write_buffer_size": 8 << 20, "max_write_buffer_number": 2,
                              "block_cache_size": 32 << 20})
 
-_assigner: dict[str, Assigner | None] = {"current": None}
-_since_sweep = {"n": 0}
+
+class RecordingState(dict):
+    """The Assigner's state: a dict that remembers which keys changed since ``drain``."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.dirty: set[str] = set()
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.dirty.add(key)
+
+    def __delitem__(self, key) -> None:
+        super().__delitem__(key)
+        self.dirty.add(key)
+
+    def pop(self, key, *default):
+        self.dirty.add(key)
+        return super().pop(key, *default)
+
+    def drain(self) -> list[tuple[bytes, bytes | None]]:
+        """(key, JSON value or None for a deletion) of every changed key, then forget them."""
+        out = []
+        for key in sorted(self.dirty):
+            value = self.get(key)
+            out.append((key.encode(), None if value is None else
+                        json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()))
+        self.dirty.clear()
+        return out
+
+
+class _Owner:
+    """The Assigner of each owner partition this worker holds (in practice one)."""
+
+    assigners: dict[int, tuple[Assigner, RecordingState]] = {}
+    since_sweep = 0
+
+    @classmethod
+    def of(cls, partition: int) -> tuple[Assigner, RecordingState]:
+        found = cls.assigners.get(partition)
+        if found is None:
+            db = state_table.data._db_for_partition(partition)
+            offset_key = state_table.data.offset_key
+            state = RecordingState()
+            for key, value in db.items():
+                if key != offset_key and value is not None:
+                    dict.__setitem__(state, key.decode(), json.loads(value))
+            found = cls.assigners[partition] = (Assigner(state), state)
+            log.info("stories state loaded", extra={"fields": {"partition": partition, "entries": len(state)}})
+        return found
 
 
 @app.on_partitions_revoked.connect
 async def _forget(sender, revoked, **kwargs) -> None:
     # The owner partition may move to another worker: rebuild from the table next time.
-    _assigner["current"] = None
+    _Owner.assigners.clear()
 
 
-def assigner() -> Assigner:
-    if _assigner["current"] is None:
-        _assigner["current"] = Assigner(JsonTable(state_table))
-    return _assigner["current"]
+class _Kafka:
+    """One producer for outputs and changelog records, batched per (topic, partition)."""
+
+    producer: AIOKafkaProducer | None = None
+    partitions: dict[str, list[int]] = {}
+    _partitioner = DefaultPartitioner()
+
+    @classmethod
+    async def get(cls) -> AIOKafkaProducer:
+        if cls.producer is None:
+            producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
+                                        enable_idempotence=True, linger_ms=5, compression_type="snappy",
+                                        max_batch_size=1_000_000, max_request_size=1_040_000)
+            await producer.start()
+            cls.producer = producer
+        return cls.producer
+
+    @classmethod
+    async def partition(cls, topic: str, key: bytes) -> int:
+        parts = cls.partitions.get(topic)
+        if parts is None:
+            parts = cls.partitions[topic] = sorted(await (await cls.get()).partitions_for(topic))
+        return cls._partitioner(key, parts, parts)
+
+    @classmethod
+    async def send(cls, groups: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]]) -> list:
+        """Send the records; wait for Kafka's acknowledgements; (topic, partition, metadata, count) each."""
+        producer = await cls.get()
+        sent = []
+        for (topic, partition), records in groups.items():
+            batch, count = producer.create_batch(), 0
+            for key, value in records:
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    sent.append((topic, partition, await producer.send_batch(batch, topic, partition=partition), count))
+                    batch, count = producer.create_batch(), 0
+                    if batch.append(key=key, value=value, timestamp=None) is None:
+                        raise ValueError(f"a record of {len(value or b'')} bytes does not fit a batch")
+                count += 1
+            if count:
+                sent.append((topic, partition, await producer.send_batch(batch, topic, partition=partition), count))
+        await asyncio.gather(*(fut for _, _, fut, _ in sent))
+        return [(topic, partition, fut.result(), count) for topic, partition, fut, count in sent]
+
+    @classmethod
+    async def close(cls) -> None:
+        if cls.producer is not None:
+            producer, cls.producer = cls.producer, None
+            await producer.stop()
+
+
+@app.on_before_shutdown.connect
+async def _close_producer(app, **kwargs) -> None:
+    await _Kafka.close()
+
+
+@app.task
+async def warm_up() -> None:
+    # wordfreq's Russian table and pymorphy2 load in ~2 s: not on the first article
+    await asyncio.get_running_loop().run_in_executor(None, warm_up_terms)
+
+
+async def _acked(stream, events) -> None:
+    for event in events:
+        await stream.ack(event)
 
 
 @app.agent(enriched, concurrency=1)
 async def route(stream):
-    async for payload in stream:
-        await to_assign.send(key=OWNER_KEY, value=payload)
+    # noack_take: events are acknowledged only after Kafka has the forwarded copies.
+    async for events in stream.noack_take(ROUTE_BATCH, within=BATCH_WITHIN):
+        partition = await _Kafka.partition(ASSIGN_TOPIC, OWNER_KEY)
+        try:
+            await _Kafka.send({(ASSIGN_TOPIC, partition): [(OWNER_KEY, e.value) for e in events]})
+        except Exception:
+            log.critical("routing failed; exiting so that the batch is processed again", exc_info=True)
+            logging.shutdown()
+            os._exit(70)
+        await _acked(stream, events)
 
 
-@app.agent(to_assign, concurrency=1)
-async def assign(stream):
-    async for payload in stream:
+def _dead_letter(outputs: list, id: str, source: str, reason: str, payload: bytes) -> None:
+    letter = DeadLetter(id=id, stage="stories", source=source, reason=reason[:2000],
+                        payload_head=payload[:200].decode("utf-8", "replace"))
+    outputs.append((TOPIC_DLQ, id.encode(), letter.to_json()))
+
+
+def assign_batch(assigner: Assigner, payloads: list[bytes]) -> tuple[list, int]:
+    """The outputs (topic, key, value) for a batch of enriched payloads, and how many were
+    dead-lettered. Synchronous: nothing else touches the state meanwhile."""
+    outputs: list = []
+    dead = 0
+    for payload in payloads:
         try:
             article = EnrichedArticle.from_json(payload)
         except RecordError as exc:
-            await _dead_letter(sha256_hex(payload)[:20], "articles.enriched", str(exc), payload)
+            _dead_letter(outputs, sha256_hex(payload)[:20], TOPIC_ENRICHED, str(exc), payload)
+            dead += 1
             continue
         try:
-            result = assigner().assign(article)
+            result = assigner.assign(article)
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the stage
             log.warning("story assignment failed", extra={"fields": {"id": article.id, "error": repr(exc)}})
-            await _dead_letter(article.id, article.source, f"story assignment failed: {type(exc).__name__}: {exc}",
-                               article.text.encode("utf-8", "replace"))
-            _assigner["current"] = None  # its caches may be half-updated: rebuild from the table
+            _dead_letter(outputs, article.id, article.source,
+                         f"story assignment failed: {type(exc).__name__}: {exc}",
+                         article.text.encode("utf-8", "replace"))
+            dead += 1
         else:
             article.story_id = result.story_id
             article.story_score = result.score
             for figure, claim in zip(article.figures, result.claims):
                 figure.claim_id, figure.revises = claim.claim_id, claim.revises
-            _since_sweep["n"] += 1
-            if _since_sweep["n"] >= SWEEP_EVERY:
-                _since_sweep["n"] = 0
-                assigner().sweep()
+            _Owner.since_sweep += 1
+            if _Owner.since_sweep >= SWEEP_EVERY:
+                _Owner.since_sweep = 0
+                assigner.sweep()
         article.text = ""
-        await storied.send(key=article.id.encode(), value=article.to_json())
-        obs.processed()
-        obs.latency_since(article.ingested_at)
+        outputs.append((TOPIC_STORIED, article.id.encode(), article.to_json()))
+    return outputs, dead
 
 
-async def _dead_letter(id: str, source: str, reason: str, payload: bytes) -> None:
-    letter = DeadLetter(id=id, stage="stories", source=source, reason=reason[:2000],
-                        payload_head=payload[:200].decode("utf-8", "replace"))
-    await dead_letters.send(key=id.encode(), value=letter.to_json())
-    obs.failed()
-    obs.dead_lettered()
+@app.agent(to_assign, concurrency=1)
+async def assign(stream):
+    async for events in stream.noack_take(ASSIGN_BATCH, within=BATCH_WITHIN):
+        try:
+            while app.rebalancing and not app.should_stop:
+                await asyncio.sleep(0.05)
+            by_partition: dict[int, list] = defaultdict(list)
+            for event in events:
+                by_partition[event.message.partition].append(event.value)
+            groups: dict[tuple[str, int], list] = defaultdict(list)
+            changelog = state_table.changelog_topic.get_topic_name()
+            dead = 0
+            for partition, payloads in by_partition.items():
+                assigner, state = _Owner.of(partition)
+                try:
+                    outputs, n_dead = assign_batch(assigner, payloads)
+                except BaseException:
+                    _Owner.assigners.pop(partition, None)  # caches may be half-updated
+                    raise
+                dead += n_dead
+                writes = state.drain()
+                batch = WriteBatch(raw_mode=True)
+                for key, value in writes:
+                    if value is None:
+                        batch.delete(key)
+                    else:
+                        batch.put(key, value)
+                state_table.data._db_for_partition(partition).write(batch)
+                groups[(changelog, partition)].extend(writes)
+                for topic, key, value in outputs:
+                    groups[(topic, await _Kafka.partition(topic, key))].append((key, value))
+            sent = await _Kafka.send(groups)
+            for topic, partition, meta, count in sent:
+                if topic == changelog:
+                    state_table.data.set_persisted_offset(meta.topic_partition, meta.offset + count - 1)
+        except Exception:
+            log.critical("batch failed; exiting so that it is processed again", exc_info=True)
+            logging.shutdown()
+            os._exit(70)
+        await _acked(stream, events)
+        obs.batch(len(events))
+        obs.processed(len(events) - dead)
+        if dead:
+            obs.failed(dead)
+            obs.dead_lettered(dead)

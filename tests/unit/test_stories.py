@@ -81,7 +81,7 @@ def test_a_story_is_named_after_its_first_article(gold_feed):
 
 def test_state_is_bounded_by_the_window(gold_feed):
     articles, _ = gold_feed
-    params = Params(keep_days=20, claim_days=15)
+    params = Params(keep_days=20, claim_days=15, story_keep_days=10)
     assigner = Assigner({}, params)
     for _, article in articles:
         assigner.assign(article)
@@ -90,6 +90,7 @@ def test_state_is_bounded_by_the_window(gold_feed):
     assert gone > 0 and len(assigner.state) == before - gone
     newest = assigner.newest_ms
     assert all(v.get("last", v.get("t", newest)) >= newest - 20 * 86_400_000 for v in assigner.state.values())
+    assert all(v["last"] >= newest - 10 * 86_400_000 for k, v in assigner.state.items() if k.startswith("s:"))
 
 
 def test_rounded_and_qualified_restatements_are_the_same_value():

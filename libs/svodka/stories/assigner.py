@@ -163,7 +163,8 @@ class Assigner:
         self._stories[sid] = story
         self._story_norm[sid] = math.sqrt(sum(v * v for v in story["vec"].values())) or 1.0
         self._ent_norm[sid] = math.sqrt(sum(v * v for v in story["ents"].values())) or 1.0
-        keys = {(term, b) for term in self._story_keys(story) for b in self._buckets(story["first"], story["last"])}
+        buckets = self._buckets(story["first"], story["last"])
+        keys = {(term, b) for term in self._story_keys(story) for b in buckets}
         old = self._keys.get(sid, set())
         for key in old - keys:  # a story's heaviest terms change slowly: touch only the difference
             bucket = self._index.get(key)

@@ -72,6 +72,7 @@ def _animate(head: str) -> bool:
     return any(p.tag.POS == "NOUN" and "anim" in p.tag for p in morph().parse(head))
 
 
+@functools.lru_cache(maxsize=100_000)
 def precision(value: float) -> float:
     """The place of the last significant digit: 1200 → 100, 3000 → 1000, 15.5 → 0.1, 7 → 1."""
     if value == 0:

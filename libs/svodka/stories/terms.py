@@ -125,3 +125,13 @@ def top_terms(vec: Mapping[str, float], n: int) -> Vector:
 def words(text: str) -> Iterable[str]:
     for match in _WORD.finditer(text.lower().replace("ё", "е")):
         yield match.group()
+
+
+def warm_up() -> None:
+    """Load wordfreq's Russian table and the stemmer now (about two seconds)."""
+    _word_term.cache_clear()
+    wordfreq.zipf_frequency("инженер", "ru")
+    text_vector("Прогрев словарей перед первой статьёй", "Прогрев")
+    from svodka.stories.quantities import quantity
+
+    quantity("инженер", 1, 1, "exact")  # pymorphy2 for units
