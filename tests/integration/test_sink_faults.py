@@ -36,7 +36,7 @@ async def publish(bootstrap: str, records: list[EnrichedArticle]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        await asyncio.gather(*[await producer.send("articles.enriched", r.to_json(), key=r.id.encode())
+        await asyncio.gather(*[await producer.send("articles.storied", r.to_json(), key=r.id.encode())
                                for r in records])
     finally:
         await producer.stop()
