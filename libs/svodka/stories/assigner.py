@@ -8,8 +8,10 @@ a story that shares one of the article's ``QUERY_TERMS`` heaviest terms or one o
 canonical entities among its own ``INDEX_TERMS`` heaviest centroid terms and entities,
 and whose time span (first to last article) comes within ``window_days`` of the
 article's time. The score is the cosine of the article and the centroid, plus
-``entity_weight`` × the cosine of their canonical-entity sets; the article joins the best
-story scoring at least ``threshold``, else it opens a story of its own. A centroid is the
+``entity_weight`` × the cosine of their rarity-weighted canonical-entity sets; the bar it
+must clear rises with the time between the article and the story's nearest article:
+``threshold + threshold_per_day × days``. The article joins the story that clears its bar
+by the widest margin, else it opens a story of its own. A centroid is the
 sum of its members' vectors cut to ``CENTROID_TERMS`` terms. Parameters were chosen by
 measurement on tests/gold/stories (docs/stories.md).
 
@@ -62,10 +64,10 @@ MAX_MEMBERS = 200  # members remembered per story/claim for redelivery after a c
 
 @dataclass(frozen=True)
 class Params:
-    threshold: float = 0.30
+    threshold: float = 0.22
     entity_weight: float = 0.5
-    coverage_floor: float = 1.0
-    window_days: float = 4.0
+    threshold_per_day: float = 0.06
+    window_days: float = 5.0
     claim_days: float = 60.0  # how far back a background restatement finds its claim
     context_threshold: float = 0.15
     revision_context: float = 0.4
@@ -250,7 +252,7 @@ class Assigner:
                 if found:
                     candidates.update(found)
         ent_norm = math.sqrt(sum(v * v for v in ents.values())) or 1.0
-        best, best_score = None, 0.0
+        best, best_score, best_margin = None, 0.0, 0.0
         for sid in sorted(candidates):
             story = self._stories[sid]
             if t < story["first"] - window or t > story["last"] + window:
@@ -259,12 +261,12 @@ class Assigner:
             if self.p.entity_weight and ents:
                 score += self.p.entity_weight * (
                     T.cosine(ents, story["ents"]) / (ent_norm * self._ent_norm[sid]))
-            if self.p.coverage_floor < 1.0 and ents and story["ents"]:
-                covered = sum(w for e, w in ents.items() if e in story["ents"]) / sum(ents.values())
-                score *= self.p.coverage_floor + (1.0 - self.p.coverage_floor) * covered
-            if score > best_score:
-                best, best_score = sid, score
-        if best is not None and best_score >= self.p.threshold:
+            # the further in time from the story's articles, the more alike it must be
+            gap_days = max(story["first"] - t, t - story["last"], 0) / DAY_MS
+            margin = score - (self.p.threshold + self.p.threshold_per_day * gap_days)
+            if best is None or margin > best_margin:
+                best, best_score, best_margin = sid, score, margin
+        if best is not None and best_margin >= 0:
             return best, best_score
         return None, best_score
 
