@@ -28,7 +28,7 @@ import threading  # noqa: E402
 from svodka.runtime import logs
 from svodka.runtime import observe
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
-from svodka.records import Article, DeadLetter, RecordError
+from svodka.records import Article, DeadLetter, letter_id, RecordError
 from svodka.runtime.streaming import make_app, raw_topic
 from svodka.text import sha256_hex
 
@@ -40,10 +40,10 @@ app = make_app("extract", settings)
 unique = raw_topic(app, TOPIC_UNIQUE)
 enriched = raw_topic(app, TOPIC_ENRICHED)
 dead_letters = raw_topic(app, TOPIC_DLQ)
-obs = observe.install(app, "extract")  # /metrics/ and /health/ (stalled partitions)
+obs = observe.install(app, "extract", stall_seconds=settings.observe.stall_seconds)  # /metrics/ and /health/ (stalled partitions)
 
-MAX_CHARS = int(os.environ.get("SVODKA_EXTRACT_MAX_CHARS") or 200_000)
-TRIES = max(1, int(os.environ.get("SVODKA_EXTRACT_TRIES") or 2))
+MAX_CHARS = settings.extract.max_chars
+TRIES = settings.extract.tries
 
 _extractor = None
 _extractor_lock = threading.Lock()  # the warm-up thread and the agent may ask at once
@@ -71,7 +71,8 @@ async def extract(stream):
         try:
             article = Article.from_json(payload)
         except RecordError as exc:
-            await _dead_letter(sha256_hex(payload)[:20], "articles.unique", str(exc), payload)
+            await _dead_letter(letter_id("extract", "articles.unique", str(exc), sha256_hex(payload or b"")),
+                               "articles.unique", str(exc), payload or b"")
             continue
         if len(article.text) > MAX_CHARS:
             await _dead_letter(article.id, article.source,
@@ -96,8 +97,7 @@ async def extract(stream):
 
 
 async def _dead_letter(id: str, source: str, reason: str, payload: bytes) -> None:
-    letter = DeadLetter(id=id, stage="extract", source=source, reason=reason[:2000],
-                        payload_head=payload[:200].decode("utf-8", "replace"))
+    letter = DeadLetter.of("extract", source, reason, payload, id=id)
     await dead_letters.send(key=id.encode(), value=letter.to_json())
     obs.failed()  # every article extract cannot handle ends here
     obs.dead_lettered()

@@ -58,7 +58,7 @@ log = logging.getLogger("svodka.stories")
 
 ASSIGN_TOPIC = "svodka-stories-assign"
 OWNER_KEY = b"stories"  # the one key of the assignment topic: all articles, one partition
-SWEEP_EVERY = int(os.environ.get("SVODKA_STORIES_SWEEP_EVERY") or 1000)
+SWEEP_EVERY = settings.stories.sweep_every
 ROUTE_BATCH, ASSIGN_BATCH, BATCH_WITHIN = 512, 256, 0.02
 
 # A worker that died gives the owner partition up after 10 s instead of faust's 60.
@@ -66,7 +66,7 @@ app = make_app("stories", settings, broker_session_timeout=10.0)
 enriched = raw_topic(app, TOPIC_ENRICHED)
 to_assign = raw_topic(app, ASSIGN_TOPIC)
 raw_topic(app, TOPIC_STORIED, TOPIC_DLQ)  # created up front with the others
-obs = observe.install(app, "stories")
+obs = observe.install(app, "stories", stall_seconds=settings.observe.stall_seconds)
 
 state_table = table(app, "stories-state", default=None, key_type=bytes, value_type=bytes,
                     options={"write_buffer_size": 8 << 20, "max_write_buffer_number": 2,

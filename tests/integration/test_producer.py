@@ -25,12 +25,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from svodka import text as textlib
 from svodka.settings import Settings
 from svodka.runtime.localkafka import free_port
-from svodka.records import Article, DeadLetter
+from svodka.records import Article, DeadLetter, letter_id
 from svodka.runtime.topics import ensure_topics
-from svodka_services.producer.publisher import (
+from svodka_services.producer.command import (
     IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )
-from tests.local_web import serving
+from tests.kit.web import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -282,7 +282,7 @@ def test_bad_inputs_are_dead_lettered_and_the_run_goes_on(kafka, topics, tmp_pat
     letters = letters_in(kafka, topics.dlq)
     assert {letter.source: letter.reason.split(":", 1)[0] for _, letter, _ in letters} == expected
     for key, letter, _ in letters:
-        assert key == letter.id == textlib.sha256_hex(letter.source)[:20]
+        assert key == letter.id == letter_id("producer", letter.source, letter.reason.split(":")[0])
         assert letter.stage == "producer" and letter.at
         assert f"dead-lettered {letter.source}: {letter.reason}" in err
     by_source = {letter.source: letter for _, letter, _ in letters}

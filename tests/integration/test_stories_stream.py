@@ -17,8 +17,9 @@ from aiokafka import AIOKafkaConsumer
 from svodka.records import EnrichedArticle
 from svodka.settings import TOPIC_STORIED
 from svodka.stories.gold import GOLD_DIR
-from tests.conftest import svodka_env
-from tests.helpers import SVODKA, settings_for, sql, svodka
+from tests.kit.kafka import svodka_env
+from tests.kit.processes import SVODKA, settings_for, sql, svodka
+from tests.kit.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,16 +32,6 @@ def env(private_kafka, tmp_path):
     env = svodka_env(tmp_path / "home", private_kafka)
     yield env
     svodka(env, "down", "-q", check=False)
-
-
-def wait_until(predicate, timeout: float, step: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def storied_records(env) -> dict[str, set[tuple]]:

@@ -17,7 +17,6 @@ All offsets are character offsets into ``article.text``.
 from __future__ import annotations
 
 import bisect
-from datetime import datetime, timezone
 from typing import Sequence
 
 from .canonical import AliasTable, Resolver
@@ -25,14 +24,11 @@ from .entities import EntityFinder, morph
 from .figures import find_figures
 from .lang import RU, detect
 from svodka.records import Article, EnrichedArticle, Figure, Mention
+from svodka.timeutil import now_iso
 
 # slovnet's NER reads a whole text as one sequence; very long texts are fed in
 # chunks of whole sentences so memory stays bounded.
 NER_CHUNK_CHARS = 20_000
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class Extractor:
@@ -79,7 +75,7 @@ class Extractor:
             mentions=mentions,
             figures=figures,
             replay_of=article.replay_of,
-            extracted_at=_utc_now(),
+            extracted_at=now_iso(),
             text=text,
         )
 
