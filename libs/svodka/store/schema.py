@@ -213,7 +213,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             FROM story_articles GROUP BY story_id
         ) AS s
         LEFT JOIN (
-            SELECT story_id, arrayMap(x -> x.1, arraySlice(arrayReverseSort(x -> x.2,
+            SELECT story_id, arrayMap(x -> x.1, arraySlice(arraySort(x -> (-x.2, x.1),
                        groupArray((canonical, n))), 1, 5)) AS top_entities
             FROM (SELECT a.story_id AS story_id, m.canonical AS canonical, uniqExact(m.article_id) AS n
                   FROM mentions AS m INNER JOIN articles AS a ON a.id = m.article_id
