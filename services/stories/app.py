@@ -50,7 +50,6 @@ from svodka.runtime.streaming import make_app, raw_topic, table
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_STORIED, Settings
 from svodka.stories.assigner import Assigner
 from svodka.stories.terms import warm_up as warm_up_terms
-from svodka.text import sha256_hex
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
@@ -210,31 +209,36 @@ async def route(stream):
         await _acked(stream, events)
 
 
-def _dead_letter(outputs: list, id: str, source: str, reason: str, payload: bytes) -> None:
-    letter = DeadLetter(id=id, stage="stories", source=source, reason=reason[:2000],
-                        payload_head=payload[:200].decode("utf-8", "replace"))
-    outputs.append((TOPIC_DLQ, id.encode(), letter.to_json()))
+def _dead_letter(outputs: list, source: str, reason: str, payload: bytes | str) -> None:
+    letter = DeadLetter.of("stories", source, reason, payload)
+    outputs.append((TOPIC_DLQ, letter.id.encode(), letter.to_json()))
 
 
-def assign_batch(assigner: Assigner, payloads: list[bytes]) -> tuple[list, int]:
-    """The outputs (topic, key, value) for a batch of enriched payloads, and how many were
-    dead-lettered. Synchronous: nothing else touches the state meanwhile."""
+def assign_batch(assigner: Assigner, messages: list[tuple[bytes | None, str]]) -> tuple[list, int]:
+    """The outputs (topic, key, value) for a batch of (enriched payload, where it was read),
+    and how many were dead-lettered. Synchronous: nothing else touches the state meanwhile."""
     outputs: list = []
     dead = 0
-    for payload in payloads:
+    for payload, where in messages:
+        payload = payload or b""
         try:
+            if not payload:
+                raise RecordError("empty message")
             article = EnrichedArticle.from_json(payload)
         except RecordError as exc:
-            _dead_letter(outputs, sha256_hex(payload)[:20], TOPIC_ENRICHED, str(exc), payload)
+            _dead_letter(outputs, where, f"{TOPIC_ENRICHED}: {exc}", payload)
+            dead += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - e.g. JSON nested too deeply: never stop the stage
+            _dead_letter(outputs, where, f"{TOPIC_ENRICHED}: cannot decode: {type(exc).__name__}: {exc}", payload)
             dead += 1
             continue
         try:
             result = assigner.assign(article)
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the stage
             log.warning("story assignment failed", extra={"fields": {"id": article.id, "error": repr(exc)}})
-            _dead_letter(outputs, article.id, article.source,
-                         f"story assignment failed: {type(exc).__name__}: {exc}",
-                         article.text.encode("utf-8", "replace"))
+            _dead_letter(outputs, article.source, f"story assignment failed: {type(exc).__name__}: {exc}",
+                         article.text or article.title)
             dead += 1
         else:
             article.story_id = result.story_id
@@ -258,7 +262,8 @@ async def assign(stream):
                 await asyncio.sleep(0.05)
             by_partition: dict[int, list] = defaultdict(list)
             for event in events:
-                by_partition[event.message.partition].append(event.value)
+                m = event.message
+                by_partition[m.partition].append((event.value, f"{m.topic}[{m.partition}]@{m.offset}"))
             groups: dict[tuple[str, int], list] = defaultdict(list)
             changelog = state_table.changelog_topic.get_topic_name()
             dead = 0

@@ -61,7 +61,8 @@ def test_seeds_end_to_end_twice(env, tmp_path):
 
     status = json.loads(svodka(env, "status", "--json").stdout)
     pids = [s["pid"] for s in status["services"]]
-    assert len(pids) == 3 and all(s["up"] for s in status["services"])
+    assert len(pids) == 4 and all(s["up"] for s in status["services"])  # dedup, extract, stories, sink
+    assert sql(env, "SELECT countIf(story_id = '') AS n FROM articles")[0]["n"] == 0
     assert any(row["group"] == "svodka-sink" for row in status["lag"])
 
     svodka(env, "down", "-q")
