@@ -317,7 +317,7 @@ class Assigner:
                 continue
             ctx = C.figure_context(body, toks, fig.start, fig.stop) if body else T.text_vector(fig.text)
             ents = sorted(set(fig.entities))
-            cid = self._in_story(q, sid, ctx)
+            cid = self._in_story(q, sid, ctx, article.id)
             if cid is None and C.is_background(body, fig.start, fig.stop, month):
                 cid = self._across_stories(q, sid, ctx, ents, t)
             revises = ""
@@ -342,11 +342,14 @@ class Assigner:
             out.append(FigureClaim(cid, revises))
         return out
 
-    def _in_story(self, q: Quantity, sid: str, ctx: T.Vector) -> str | None:
+    def _in_story(self, q: Quantity, sid: str, ctx: T.Vector, article_id: str) -> str | None:
         best, best_sim = None, -1.0
         for cid in self._claims_by_story.get(sid, ()):
             other = self._qty[cid]
-            if same_unit(q, other, loose=True) and same_value(q, other):
+            # Two figures of one article under different names are two things («15 погибших и
+            # 15 раненых»): the loose unit match is only for figures of other articles.
+            loose = not any(aid == article_id for aid, _ in self._claims[cid]["members"])
+            if same_unit(q, other, loose=loose) and same_value(q, other):
                 sim = T.cosine(ctx, self._claims[cid]["ctx"])
                 if sim > best_sim or (sim == best_sim and best is not None and cid < best):
                     best, best_sim = cid, sim

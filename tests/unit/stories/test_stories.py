@@ -131,3 +131,19 @@ def test_pairwise_and_bcubed_scores_count_pairs():
     merged = pairwise(gold_labels, {"a": "x", "b": "x", "c": "x"})
     assert merged.recall == 1.0 and merged.precision == pytest.approx(1 / 3)
     assert bcubed_f1(gold_labels, {"a": "x", "b": "y", "c": "z"}) < 1.0
+
+
+def test_two_figures_of_one_article_with_one_value_and_two_names_are_two_claims():
+    from svodka.records import EnrichedArticle, Figure
+
+    text = "В результате аварии погибли 15 человек, 15 раненых доставлены в больницы, сообщили в МЧС."
+
+    def figure(span: str, unit: str) -> Figure:
+        start = text.index(span)
+        return Figure(span, 15.0, 15.0, unit, "", "exact", start, start + len(span), 0)
+
+    article = EnrichedArticle(id="crash-1", source="test", title="Авария", published_at="2026-01-01T00:00:00+00:00",
+                              date_source="header", ingested_at="", lang="ru", length=len(text),
+                              figures=[figure("15 человек", "человек"), figure("15 раненых", "раненый")], text=text)
+    first, second = LocalAssigner().assign(article).claims
+    assert first.claim_id != second.claim_id
