@@ -219,8 +219,7 @@ class Assigner:
             return Assignment.from_dict(article.id, memo)
         body = text if text is not None else getattr(article, "text", "") or ""
         t = article_time_ms(article)
-        toks = T.tokens(body)
-        vec = T.vector(toks, T.tokens(article.title))
+        vec = T.text_vector(body, article.title)
         ents = _entity_vector(article)
 
         known = self._member_story.get(article.id)
@@ -232,7 +231,7 @@ class Assigner:
             found, score = self._best_story(vec, ents, t)
             sid, new = (found, False) if found is not None else (story_id(article.id), True)
             score = score if found is not None else 0.0
-        claims = self._assign_claims(article, body, toks, sid, t)
+        claims = self._assign_claims(article, body, sid, t)
         self._update_story(sid, article, vec, ents, t, round(score, 4))
         assignment = Assignment(article.id, sid, round(score, 4), claims, new)
         memo = assignment.to_dict()
@@ -302,8 +301,7 @@ class Assigner:
 
     # -- claims -----------------------------------------------------------------------
 
-    def _assign_claims(self, article: EnrichedArticle, body: str, toks: list[T.Token], sid: str,
-                       t: int) -> list[FigureClaim]:
+    def _assign_claims(self, article: EnrichedArticle, body: str, sid: str, t: int) -> list[FigureClaim]:
         out: list[FigureClaim] = []
         month = datetime.fromtimestamp(t / 1000, timezone.utc).month if t else None
         for ordinal, fig in enumerate(article.figures):
@@ -315,7 +313,7 @@ class Assigner:
             if known is not None and known in self._claims:
                 out.append(FigureClaim(known, self._claims[known].get("revises", "")))
                 continue
-            ctx = C.figure_context(body, toks, fig.start, fig.stop) if body else T.text_vector(fig.text)
+            ctx = C.figure_context(body, fig.start, fig.stop) if body else T.text_vector(fig.text)
             ents = sorted(set(fig.entities))
             cid = self._in_story(q, sid, ctx, article.id)
             if cid is None and C.is_background(body, fig.start, fig.stop, month):

@@ -11,10 +11,9 @@ join a claim of an earlier story instead of starting a new one.
 
 from __future__ import annotations
 
-import bisect
 import re
 
-from svodka.stories.terms import Token, Vector, normalized, top_terms, vector
+from svodka.stories.terms import Vector, normalized, text_vector, top_terms
 
 __all__ = ["sentence_around", "figure_context", "is_background", "CONTEXT_TERMS"]
 
@@ -42,15 +41,12 @@ def sentence_around(text: str, start: int, stop: int) -> tuple[int, int]:
     return s, e
 
 
-def figure_context(text: str, tokens: list[Token], start: int, stop: int) -> Vector:
-    """The ``CONTEXT_TERMS`` heaviest terms of the figure's sentence outside the figure
-    (``tokens``: the text's, from svodka.stories.terms.tokens)."""
+def figure_context(text: str, start: int, stop: int) -> Vector:
+    """The ``CONTEXT_TERMS`` heaviest terms of the figure's sentence outside the figure."""
     if not text:
         return {}
     s, e = sentence_around(text, start, stop)
-    lo, hi = bisect.bisect_left(tokens, (s,)), bisect.bisect_left(tokens, (e,))
-    around = [tok for tok in tokens[lo:hi] if not start <= tok[0] < stop]
-    return normalized(top_terms(vector(around), CONTEXT_TERMS))
+    return normalized(top_terms(text_vector(text[s:start] + " " + text[stop:e]), CONTEXT_TERMS))
 
 
 def is_background(text: str, start: int, stop: int, month: int | None) -> bool:
