@@ -214,6 +214,27 @@ def _dead_letter(outputs: list, source: str, reason: str, payload: bytes | str) 
     outputs.append((TOPIC_DLQ, letter.id.encode(), letter.to_json()))
 
 
+def _decode(payload: bytes) -> tuple[dict, EnrichedArticle]:
+    """The payload's JSON (kept, to encode the output from it) and the record it holds."""
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"enriched: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise RecordError("enriched: JSON nested too deeply to read") from None
+    return data, EnrichedArticle.from_dict(data)
+
+
+def _storied(data: dict, article: EnrichedArticle) -> bytes:
+    """The payload for articles.storied: the decoded JSON with the ids set and the body
+    dropped, encoded once by json's C encoder (re-encoding the dataclasses cost 0.74 ms an
+    article of 18 kB, as much as the decoding)."""
+    data["story_id"], data["story_score"], data["text"] = article.story_id, article.story_score, ""
+    for figure, out in zip(article.figures, data.get("figures") or ()):
+        out["claim_id"], out["revises"] = figure.claim_id, figure.revises
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def assign_batch(assigner: Assigner, messages: list[tuple[bytes | None, str]]) -> tuple[list, int]:
     """The outputs (topic, key, value) for a batch of (enriched payload, where it was read),
     and how many were dead-lettered. Synchronous: nothing else touches the state meanwhile."""
@@ -224,7 +245,7 @@ def assign_batch(assigner: Assigner, messages: list[tuple[bytes | None, str]]) -
         try:
             if not payload:
                 raise RecordError("empty message")
-            article = EnrichedArticle.from_json(payload)
+            data, article = _decode(payload)
         except RecordError as exc:
             _dead_letter(outputs, where, f"{TOPIC_ENRICHED}: {exc}", payload)
             dead += 1
@@ -249,8 +270,7 @@ def assign_batch(assigner: Assigner, messages: list[tuple[bytes | None, str]]) -
             if _Owner.since_sweep >= SWEEP_EVERY:
                 _Owner.since_sweep = 0
                 assigner.sweep()
-        article.text = ""
-        outputs.append((TOPIC_STORIED, article.id.encode(), article.to_json()))
+        outputs.append((TOPIC_STORIED, article.id.encode(), _storied(data, article)))
     return outputs, dead
 
 
