@@ -266,7 +266,7 @@ class Settings:
 
     @property
     def manage_kafka(self) -> bool:
-        return self.kafka.managed
+        return bool(self.kafka.managed)
 
     @property
     def sink_batch_size(self) -> int:
@@ -320,7 +320,8 @@ def _read(cls: type, env: Mapping[str, str]) -> Any:
 
 
 def _convert(f: dataclasses.Field, raw: str) -> Any:
-    name, kind = f.metadata["env"], type(f.default)
+    default: Any = f.default
+    name, kind = f.metadata["env"], type(default)
     try:
         value = kind(raw)
     except ValueError:

@@ -16,8 +16,9 @@ import time
 import pytest
 
 from svodka_services.cli import stack
-from tests.conftest import SEEDS, svodka_env
-from tests.helpers import SVODKA, last_json, settings_for, sink_sql, svodka
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import SEEDS_DIR as SEEDS
+from tests.kit.processes import SVODKA, last_json, settings_for, sink_sql, svodka
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(400)]
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
+import time
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from svodka.records import Record
+from svodka.records import Article, DeadLetter, Record
 from svodka.runtime.localkafka import LocalKafka
 from svodka.runtime.topics import ensure_topics
-from svodka.settings import PIPELINE_TOPICS
+from svodka.settings import PIPELINE_TOPICS, Settings
+from svodka_services.producer.command import IngestOptions, IngestSummary, ingest
 
 
 def svodka_env(home: Path, kafka: LocalKafka, **extra: str) -> dict[str, str]:
@@ -76,3 +81,70 @@ def group_offsets(bootstrap: str, group: str) -> dict:
             await admin.close()
 
     return asyncio.run(run())
+
+
+@dataclass
+class Topics:
+    """A raw and a dead-letter topic of a test's own (the producer's ``--topic``/``--dlq-topic``)."""
+
+    raw: str
+    dlq: str
+
+
+def fresh_topics() -> Topics:
+    tag = uuid.uuid4().hex[:10]
+    return Topics(raw=f"test.raw.{tag}", dlq=f"test.dlq.{tag}")
+
+
+def run_ingest(kafka: LocalKafka, topics: Topics, paths: list, partitions: int = 4,
+               **options: object) -> tuple[IngestSummary, str]:
+    """The producer command's ``ingest()`` in-process; returns the summary and what it wrote on stderr."""
+    err = io.StringIO()
+    ingest_options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, stderr=err, stdout=io.StringIO(),
+                                   progress=False, broker_timeout=10, **options)  # type: ignore[arg-type]
+    settings = Settings().with_(kafka_bootstrap=kafka.bootstrap, partitions=partitions)
+    summary = asyncio.run(ingest([str(p) for p in paths], ingest_options, settings))
+    return summary, err.getvalue()
+
+
+def consume(bootstrap: str, topic: str) -> list:
+    """Every record of ``topic``, by partition and offset."""
+
+    async def read() -> list:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            [described] = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
+        parts = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        if not parts:
+            return []
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            ends = await consumer.end_offsets(parts)
+            records = []
+            deadline = time.monotonic() + 30
+            while any([await consumer.position(tp) < ends[tp] for tp in parts]):
+                assert time.monotonic() < deadline, "could not read the topic back"
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    records.extend(batch)
+            return sorted(records, key=lambda r: (r.partition, r.offset))
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+def articles_in(kafka: LocalKafka, topic: str) -> list[tuple]:
+    """(key, Article, record) for each record of the topic."""
+    return [(r.key.decode(), Article.from_json(r.value), r) for r in consume(kafka.bootstrap, topic)]
+
+
+def letters_in(kafka: LocalKafka, topic: str) -> list[tuple]:
+    """(key, DeadLetter, record) for each record of the topic."""
+    return [(r.key.decode(), DeadLetter.from_json(r.value), r) for r in consume(kafka.bootstrap, topic)]

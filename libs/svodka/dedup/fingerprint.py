@@ -81,7 +81,7 @@ class Fingerprinter:
         cache = self._words
         if len(cache) > 500_000:  # a vocabulary, not a leak: start over when it gets big
             cache.clear()
-        hashes = list(map(cache.get, words))
+        hashes: list[Any] = list(map(cache.get, words))
         if None in hashes:
             for i, h in enumerate(hashes):
                 if h is None:

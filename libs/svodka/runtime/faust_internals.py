@@ -13,12 +13,13 @@ import logging
 from typing import Any
 
 import faust
+from faust.types import TableT
 
 __all__ = ["assigned_partitions", "changelog_topic", "fetch_in_bulk", "mark_persisted", "offset_key",
            "partition_db", "rebalancing", "should_stop"]
 
 
-def partition_db(table: faust.TableT, partition: int) -> Any:
+def partition_db(table: TableT, partition: int) -> Any:
     """The RocksDB (rocksdict, raw mode) holding ``partition`` of ``table``.
 
     faust's RocksDB store keeps one database per partition and, through its mapping
@@ -32,16 +33,16 @@ def partition_db(table: faust.TableT, partition: int) -> Any:
     return table.data._db_for_partition(partition)  # type: ignore[attr-defined]
 
 
-def changelog_topic(table: faust.TableT) -> str:
+def changelog_topic(table: TableT) -> str:
     return table.changelog_topic.get_topic_name()
 
 
-def offset_key(table: faust.TableT) -> bytes:
+def offset_key(table: TableT) -> bytes:
     """The key under which faust's RocksDB store keeps the persisted changelog offset."""
     return table.data.offset_key  # type: ignore[attr-defined]
 
 
-def mark_persisted(table: faust.TableT, tp: Any, offset: int) -> None:
+def mark_persisted(table: TableT, tp: Any, offset: int) -> None:
     """Record that changelog ``tp`` is written up to ``offset``, as faust's
     ``Table._on_changelog_sent`` does for a write it made itself."""
     table.data.set_persisted_offset(tp, offset)  # type: ignore[attr-defined]
@@ -88,4 +89,4 @@ def fetch_in_bulk(app: faust.App, min_bytes: int, max_wait_s: float) -> None:
         fetcher._fetch_min_bytes = min_bytes
         fetcher._fetch_max_wait_ms = int(max_wait_s * 1000)
 
-    app.on_partitions_assigned.connect(_tune)
+    app.on_partitions_assigned.connect(_tune)  # type: ignore[arg-type]  # faust types receivers loosely

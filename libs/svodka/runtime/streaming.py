@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import faust
+from faust.types import TableT
 
 from svodka.runtime.faust_internals import fetch_in_bulk
 from svodka.settings import Settings, SettingsError
@@ -87,7 +88,7 @@ def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
                      value_serializer="raw", partitions=app.conf.topic_partitions)
 
 
-def table(app: faust.App, name: str, **kwargs) -> faust.TableT:
+def table(app: faust.App, name: str, **kwargs) -> TableT:
     """A faust table whose changelog topic ``run`` also creates up front (co-partitioned)."""
     _DECLARED.setdefault(app, set()).add(f"{app.conf.id}-{name}-changelog")
     return app.Table(name, partitions=app.conf.topic_partitions, **kwargs)

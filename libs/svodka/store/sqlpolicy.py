@@ -128,8 +128,8 @@ def check_ast(explain_ast: str | Sequence[str], database: str) -> None:
     root = parse_ast(explain_ast)
     if root.kind not in STATEMENT_KINDS:
         shown = f"{root.kind} {root.name}".strip() if root.kind == "SHOW" else root.kind
-        raise QueryRefused(f"only SELECT, SHOW TABLES/COLUMNS/CREATE TABLE, DESCRIBE, EXISTS and EXPLAIN of them "
-                           f"are allowed, got {_statement(shown)}")
+        raise QueryRefused(f"only read-only statements are allowed (SELECT, SHOW TABLES/COLUMNS/CREATE TABLE, "
+                           f"DESCRIBE, EXISTS and EXPLAIN of them), got {_statement(shown)}")
     _walk(root, None, database)
 
 

@@ -304,3 +304,23 @@ def test_malformed_records_and_envelopes_are_refused(garbage):
 
 def test_partition_of_a_key_is_stable():
     assert dedup.partition_of(b"abc", 8) == dedup.partition_of(b"abc", 8) == 0x352441c2 % 8
+
+
+# -- the chain driver over a store ---------------------------------------------------------------
+
+class ExactOnly(dedup.InMemoryStore):
+    """A worker that owns the first-seen table's keys and none of the bands'."""
+
+    def owns(self, stage: int, key: bytes) -> bool:
+        return stage == dedup.EXACT_STAGE
+
+
+def test_the_driver_stops_where_the_store_does_not_own_the_key_and_resumes_elsewhere():
+    here, there = ExactOnly(), dedup.InMemoryStore()
+    hop = dedup.LocalDeduper().hop(seed_article("002"))
+    outcome = dedup.advance(hop, here, dedup.DedupParams())
+    assert outcome.verdict is dedup.Verdict.ELSEWHERE and hop.stage == 1  # on its way to band 1
+    assert list(here.first_seen) == [hop.exact_key] and not here.buckets
+    travelled = dedup.Hop(hop.wire)  # as the record arrives at the owner of band 1
+    assert dedup.advance(travelled, there, dedup.DedupParams()).verdict is dedup.Verdict.UNIQUE
+    assert len(there.buckets) == dedup.BANDS and not there.first_seen
