@@ -27,14 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from bench_dedup import _cpu_seconds, _dir_bytes, _log_bytes, _peak_rss_mb, start_broker  # noqa: E402
+from bench_dedup import _cpu_seconds, _dir_bytes, _log_bytes, _peak_rss_mb, start_broker
 
 COPY_SHIFT_DAYS = 6  # > the story window: each copy of the seeds' story is a story of its own
 
@@ -122,7 +122,7 @@ def bench_pure(base, n: int) -> dict:
     by_kind = {"s": 0, "c": 0, "a": 0}
     for k, v in state.items():
         by_kind[k[0]] += len(k) + len(json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode())
-    state_bytes = sum(by_kind.values())
+
     # Per article at a steady rate: stories and memos are kept story_keep_days, relayed
     # claims keep_days, so each kind's bytes are shared by the articles of its own horizon.
     from svodka.stories.assigner import DAY_MS, article_time_ms

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from svodka_services.cli.queries import Queries, QueryError, print_result
 
-__all__ = ["add_parsers", "run", "REPORTS"]
+__all__ = ["REPORTS", "add_parsers", "run"]
 
 REPORTS = ("stories", "story", "claims")
 

@@ -43,7 +43,6 @@ from collections import defaultdict
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from rocksdict import WriteBatch
-
 from svodka.records import DeadLetter, EnrichedArticle, RecordError
 from svodka.runtime import logs, observe
 from svodka.runtime.streaming import make_app, raw_topic, table

@@ -13,10 +13,10 @@ import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-
 from svodka.records import EnrichedArticle
 from svodka.settings import TOPIC_STORIED
 from svodka.stories.gold import GOLD_DIR
+
 from tests.kit.kafka import svodka_env
 from tests.kit.processes import SVODKA, settings_for, sql, svodka
 from tests.kit.waiting import wait_until
@@ -69,7 +69,7 @@ def test_kill_9_of_the_stage_mid_stream_and_a_full_replay_keep_every_id(env):
     ingest = subprocess.Popen([*SVODKA, "ingest", str(FEED), "--loop", str(LOOPS), "--rate", "25", "--wait",
                                "--wait-timeout", "400", "--json"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stored = lambda: sql(env, "SELECT count() AS n FROM articles")[0]["n"]  # noqa: E731
+    stored = lambda: sql(env, "SELECT count() AS n FROM articles")[0]["n"]
     assert wait_until(lambda: stored() >= 40, 180)
     os.killpg(stage_pid(env), signal.SIGKILL)
     time.sleep(1)

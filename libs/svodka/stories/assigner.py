@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from svodka.records import EnrichedArticle
@@ -52,7 +52,7 @@ from svodka.stories import terms as T
 from svodka.stories.ids import claim_id, story_id
 from svodka.stories.quantities import Quantity, quantity, same_unit, same_value
 
-__all__ = ["Params", "Assigner", "LocalAssigner", "Assignment", "FigureClaim", "article_time_ms"]
+__all__ = ["Assigner", "Assignment", "FigureClaim", "LocalAssigner", "Params", "article_time_ms"]
 
 DAY_MS = 86_400_000
 QUERY_TERMS = 24
@@ -94,7 +94,7 @@ class Assignment:
                 "claims": [[c.claim_id, c.revises] for c in self.claims]}
 
     @classmethod
-    def from_dict(cls, article_id: str, data: Mapping[str, Any]) -> "Assignment":
+    def from_dict(cls, article_id: str, data: Mapping[str, Any]) -> Assignment:
         return cls(article_id, data["story"], float(data.get("score", 0.0)),
                    [FigureClaim(c, r) for c, r in data.get("claims", [])], bool(data.get("new", False)))
 
@@ -107,7 +107,7 @@ def article_time_ms(article: EnrichedArticle) -> int:
             except ValueError:
                 continue
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
+                parsed = parsed.replace(tzinfo=UTC)
             return int(parsed.timestamp() * 1000)
     return 0
 
@@ -303,7 +303,7 @@ class Assigner:
 
     def _assign_claims(self, article: EnrichedArticle, body: str, sid: str, t: int) -> list[FigureClaim]:
         out: list[FigureClaim] = []
-        month = datetime.fromtimestamp(t / 1000, timezone.utc).month if t else None
+        month = datetime.fromtimestamp(t / 1000, UTC).month if t else None
         for ordinal, fig in enumerate(article.figures):
             q = quantity(fig.unit, fig.low, fig.high, fig.qualifier)
             if q is None:

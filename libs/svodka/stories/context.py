@@ -15,7 +15,7 @@ import re
 
 from svodka.stories.terms import Vector, normalized, text_vector, top_terms
 
-__all__ = ["sentence_around", "figure_context", "is_background", "CONTEXT_TERMS"]
+__all__ = ["CONTEXT_TERMS", "figure_context", "is_background", "sentence_around"]
 
 REACH = 200
 CONTEXT_TERMS = 16

@@ -16,7 +16,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-__all__ = ["PairScores", "GoldScores", "pairwise", "bcubed_f1", "gold_figure_claims", "score_on_gold"]
+__all__ = ["GoldScores", "PairScores", "bcubed_f1", "gold_figure_claims", "pairwise", "score_on_gold"]
 
 
 @dataclass(frozen=True)

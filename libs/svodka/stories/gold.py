@@ -9,7 +9,7 @@ articles as the producer would build them, in published order.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from svodka.ingest.sources import articles_from_bytes
@@ -22,7 +22,7 @@ GOLD_DIR = Path(__file__).resolve().parents[3] / "tests" / "gold" / "stories"
 
 def load(directory: Path = GOLD_DIR) -> tuple[list[Article], dict]:
     feed = directory / "feed.jsonl"
-    ingested = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    ingested = datetime(2026, 6, 1, tzinfo=UTC)
     articles = []
     for item in articles_from_bytes(feed.read_bytes(), "jsonl", str(feed), "gold", ingested):
         if not isinstance(item, Article):

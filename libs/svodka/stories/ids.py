@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["story_id", "claim_id"]
+__all__ = ["claim_id", "story_id"]
 
 
 def story_id(first_article_id: str) -> str:

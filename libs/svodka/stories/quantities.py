@@ -23,10 +23,9 @@ point); nothing else is converted.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
-__all__ = ["Quantity", "quantity", "same_value", "same_unit", "PEOPLE"]
+__all__ = ["PEOPLE", "Quantity", "quantity", "same_unit", "same_value"]
 
 PEOPLE = "человек"  # the generic head for counted people
 MIN_DISTINCT_VALUE = 10  # below this an equal value says little (два, три, пять …)
@@ -82,7 +81,7 @@ def precision(value: float) -> float:
         text = f"{value:.6f}".rstrip("0")
         return 10.0 ** -(len(text.split(".")[1]))
     p = 1.0
-    n = int(round(value))
+    n = round(value)
     while n % 10 == 0 and n:
         n //= 10
         p *= 10

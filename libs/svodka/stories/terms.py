@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections import Counter
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import Stemmer
 import wordfreq
 
-__all__ = ["Vector", "Token", "tokens", "vector", "name_weight", "text_vector", "cosine", "add_into", "top_terms", "normalized", "stem"]
+__all__ = ["Token", "Vector", "add_into", "cosine", "name_weight", "normalized", "stem", "text_vector", "tokens", "top_terms", "vector"]
 
 Vector = dict[str, float]
 

@@ -3,11 +3,7 @@ phrases of its kind."""
 
 from __future__ import annotations
 
-import dataclasses
-import random
-
 import pytest
-
 from svodka.extract.pipeline import Extractor
 from svodka.stories import gold
 from svodka.stories.assigner import Assigner, LocalAssigner, Params
