@@ -64,6 +64,18 @@ def extraction_alone(texts: list[str], batch: int = 16) -> float:
     return max(one_pass(), one_pass())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its waited-for children so far."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -123,6 +135,16 @@ class Stack:
                 raise RuntimeError(f"only {stored} of {n} articles stored after {timeout:.0f} s")
             time.sleep(0.05 if stored >= 0.95 * n else 0.5)
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far per stage (all workers of a service together) and the broker."""
+        out: dict[str, float] = {}
+        for proc in self.state.live():
+            out[proc.service] = out.get(proc.service, 0.0) + cpu_seconds(proc.pid)
+        pid = self.broker.pid()
+        if pid is not None:
+            out["broker"] = cpu_seconds(pid)
+        return out
+
     def extract_rss(self) -> list[float]:
         return [round(peak_rss_mb(p.pid), 1) for p in self.state.live("extract")]
 
@@ -137,12 +159,18 @@ def throughput(workers: int, articles: int, tmp: Path) -> dict:
         s.ingest()  # warm-up: models loaded, topics and connections live
         s.wait_stored(5, 300)
         loops = articles // 5
+        cpu_before = s.cpu()
         start = time.perf_counter()
         s.ingest(loop=loops)
         s.wait_stored(5 + loops * 5)
         seconds = time.perf_counter() - start
+        cpu_after = s.cpu()
+        # CPU ms per article of each stage: what a core-hour buys, whatever else ran meanwhile
+        # (the producer runs in this process: its share is in bench_producer)
+        cpu_ms = {k: round((cpu_after[k] - cpu_before.get(k, 0.0)) * 1000 / (loops * 5), 3) for k in cpu_after}
         return {"workers": workers, "articles": loops * 5, "seconds": round(seconds, 2),
-                "articles_per_s": round(loops * 5 / seconds, 2), "extract_peak_rss_mb": s.extract_rss()}
+                "articles_per_s": round(loops * 5 / seconds, 2), "extract_peak_rss_mb": s.extract_rss(),
+                "cpu_ms_per_article": cpu_ms}
     finally:
         s.close()
 

@@ -46,7 +46,20 @@ CHECKS = [
                 f"{r['latency']['p50_ms']} ms, p99 {r['latency']['p99_ms']} ms; extract peak RSS {r['peak_rss_mb']} MB"
                 + "".join(f"; {k} {'met' if v else 'MISSED'}" for k, v in r.get("floors", {}).items()),
                 "1 worker ≥ 0.9× extraction; 2 ≥ 1.75× 1; p99 ≤ 1 s; RSS ≤ 400 MB", r["ok"])),
+    ("queries: every report and cookbook query at 10^5, 10^6, 10^7 mention rows (chDB)", "bench_queries.py", [],
+     lambda r: _queries(r)),
 ]
+
+
+def _queries(r) -> tuple[str, str, bool]:
+    scales = r["scales"]
+    top = scales[max(scales, key=int)]
+    parts = [f"{int(k):,} mention rows: slowest {v['slowest_ms']:,.0f} ms" for k, v in
+             sorted(scales.items(), key=lambda kv: int(kv[0]))]
+    over = r["over_floor"]
+    text = "; ".join(parts) + f" (generated in {top['generate_s']} s); over 1 s at the largest: " + (
+        ", ".join(f"{q} {top['queries'][q]['ms']:,.0f} ms" for q in over) or "none")
+    return text, "every report and cookbook query ≤ 1 s at 10^7 rows", r["ok"]
 
 
 def machine() -> str:
@@ -71,6 +84,7 @@ def machine() -> str:
 def main() -> int:
     only = sys.argv[1:]
     rows = []
+    results: dict[str, dict] = {}
     for name, script, args, describe in CHECKS:
         if only and not any(o in script for o in only):
             continue
@@ -82,6 +96,7 @@ def main() -> int:
         try:
             result = json.loads(proc.stdout.strip().splitlines()[-1])
             measured, floor, ok = describe(result)
+            results[script] = result
         except (IndexError, ValueError, KeyError) as exc:
             measured, floor, ok = f"failed ({exc!r}); stderr: {proc.stderr.strip()[-300:]}", "", False
         rows.append((name, measured, floor, ok, seconds))
@@ -92,6 +107,10 @@ def main() -> int:
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {measured}  (floor: {floor})")
     if not only:
         write_doc(rows)
+    if "bench_queries.py" in results:
+        from scaling import write_scaling
+
+        write_scaling(results, REPO / "docs" / "SCALING.md", machine())
     return 0 if all(r[3] for r in rows) else 1
 
 
