@@ -33,7 +33,7 @@ class Settings:
     replication_factor: int = 1  # of the topics svodka creates (3 on a production cluster)
     clickhouse_url: str = "chdb://./.svodka/clickhouse"
     sink_batch_size: int = 1000
-    sink_batch_seconds: float = 0.25  # freshness: p99 ingest → queryable ≤ 1 s (docs/BENCHMARKS.md)
+    sink_batch_seconds: float = 0.4  # freshness: p99 ingest → queryable ≤ 1 s (docs/BENCHMARKS.md)
     query_timeout_s: float = 30.0
     dedup_window_days: int = 30
     log_level: str = "warn"
@@ -52,7 +52,7 @@ class Settings:
             replication_factor=int(_env("SVODKA_REPLICATION_FACTOR", "1")),
             clickhouse_url=_env("SVODKA_CLICKHOUSE_URL", f"chdb://{home / 'clickhouse'}"),
             sink_batch_size=int(_env("SVODKA_SINK_BATCH_SIZE", "1000")),
-            sink_batch_seconds=float(_env("SVODKA_SINK_BATCH_SECONDS", "0.25")),
+            sink_batch_seconds=float(_env("SVODKA_SINK_BATCH_SECONDS", "0.4")),
             query_timeout_s=float(_env("SVODKA_QUERY_TIMEOUT", "30")),
             dedup_window_days=int(_env("SVODKA_DEDUP_WINDOW_DAYS", "30")),
             log_level=_env("SVODKA_LOG_LEVEL", "warn"),
