@@ -6,7 +6,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
-JARS   := .svodka/kafka/libs/.pom-sha256
+# Where the stack keeps its state and the Kafka jars: SVODKA_HOME, as for the svodka command.
+SVODKA_HOME := $(or $(SVODKA_HOME),.svodka)
+export SVODKA_HOME
+JARS   := $(SVODKA_HOME)/kafka/libs/.pom-sha256
 
 .PHONY: install kafka-jars demo test test-unit test-integration bench up down clean help
 
@@ -27,7 +30,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(JARS): deploy/local/kafka/pom.xml | $(STAMP)
-	$(BIN)/python -c "from pathlib import Path; from svodka.runtime.localkafka import LocalKafka; LocalKafka(Path('.svodka')).ensure_jars()"
+	$(BIN)/python -c "import os; from pathlib import Path; from svodka.runtime.localkafka import LocalKafka; LocalKafka(Path(os.environ['SVODKA_HOME'])).ensure_jars()"
 
 kafka-jars: $(JARS)
 
@@ -54,4 +57,4 @@ down:
 	@test -x $(BIN)/svodka && $(BIN)/svodka down || true
 
 clean: down
-	rm -rf .svodka/data .svodka/clickhouse .svodka/kafka/data-* .svodka/run .svodka/logs
+	rm -rf $(SVODKA_HOME)/data $(SVODKA_HOME)/clickhouse $(SVODKA_HOME)/kafka/data-* $(SVODKA_HOME)/run $(SVODKA_HOME)/logs

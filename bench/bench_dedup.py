@@ -39,7 +39,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "libs"))  # runnable without installing the package
 
-from svodka.records import Article, utc_now  # noqa: E402
+from svodka.records import Article  # noqa: E402
+from svodka.timeutil import now_iso  # noqa: E402
 from svodka.text import article_id, split_seed_header  # noqa: E402
 
 
@@ -52,7 +53,7 @@ def seed_articles(n: int, seeds_dir: Path = REPO / "seeds", first_copy: int = 0)
         date, _ = split_seed_header(text)
         bases.append(Article(id=article_id(str(path.name), text), source=f"file://{path.name}", text=text,
                              published_at=f"{date}T00:00:00+00:00" if date else None,
-                             date_source="header" if date else "ingest", ingested_at=utc_now()))
+                             date_source="header" if date else "ingest", ingested_at=now_iso()))
     out = []
     k = first_copy
     while len(out) < n:
@@ -72,7 +73,7 @@ def seed_articles(n: int, seeds_dir: Path = REPO / "seeds", first_copy: int = 0)
 def bench_pure(n: int) -> dict:
     import numpy as np
 
-    from svodka.dedup import chain as dedup
+    from svodka import dedup
     from svodka.text import normalize
 
     payloads = [a.to_json() for a in seed_articles(n)]
@@ -85,7 +86,7 @@ def bench_pure(n: int) -> dict:
         hop = dedup.Hop(dedup.Hop.encode(article.id, fp.fingerprint(article), payload))
         unique += deduper.run(hop).unique
     elapsed = time.perf_counter() - t0
-    state = sum(len(k) + len(v) for table in (deduper.first_seen, deduper.buckets) for k, v in table.items())
+    state = sum(len(k) + len(v) for table in (deduper.state.first_seen, deduper.state.buckets) for k, v in table.items())
 
     # where the time goes, on a sample
     sample = [Article.from_json(p) for p in payloads[:min(n, 1000)]]
@@ -250,7 +251,7 @@ def bench_stream(n: int, partitions: int, timeout: float, rounds: int = 3, keep:
         worker = start_worker(broker.bootstrap, tmp / "home", data_dir, partitions, tmp / "dedup.log")
         # warm-up: one article through the whole chain (topics created, group joined, tables ready)
         warm = Article(id="warm-up", source="bench", text="Прогрев: одна короткая статья для разогрева.",
-                       ingested_at=utc_now())
+                       ingested_at=now_iso())
         t_start = time.monotonic()
         asyncio.run(_publish(broker.bootstrap, [warm]))
         asyncio.run(_collect(broker.bootstrap, {"warm-up"}, timeout, partitions))

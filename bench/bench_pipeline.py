@@ -29,7 +29,7 @@ from svodka.text import split_seed_header
 
 from svodka_services.cli import stack
 from svodka_services.cli.queries import Queries
-from svodka_services.producer.publisher import IngestOptions, ingest
+from svodka_services.producer.command import IngestOptions, ingest
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -92,9 +92,8 @@ class Stack:
     def __init__(self, root: Path, extract_workers: int) -> None:
         self.broker = scratch_broker(root / "kafka-home")
         tuned = {"sink_batch_seconds": SINK_SECONDS} if SINK_SECONDS else {}
-        self.settings = Settings(home=root / "home", kafka_port=self.broker.port,
-                                 kafka_bootstrap=self.broker.bootstrap, clickhouse_url=f"chdb://{root / 'store'}",
-                                 manage_kafka=False, **tuned)
+        self.settings = Settings(home=root / "home", clickhouse_url=f"chdb://{root / 'store'}").with_(
+            kafka_port=self.broker.port, kafka_bootstrap=self.broker.bootstrap, **tuned)
         try:
             self.state = stack.up(self.settings, extract_workers=extract_workers, say=lambda _: None)
             self.queries = Queries(self.settings)

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 from svodka.settings import Settings  # noqa: E402
 from svodka.runtime.localkafka import LocalKafka, free_port  # noqa: E402
-from svodka_services.producer.publisher import IngestOptions, ingest  # noqa: E402
+from svodka_services.producer.command import IngestOptions, ingest  # noqa: E402
 
 
 def start_local_broker(partitions: int) -> tuple[LocalKafka, Path]:

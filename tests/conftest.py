@@ -1,16 +1,22 @@
-"""Shared fixtures: the real local Kafka broker on a free port, and chDB stores in temp dirs."""
+"""Shared fixtures: the real local Kafka broker on a free port, and chDB stores in temp dirs.
+
+Helpers live in ``tests/kit``; ``REPO``, ``SEEDS`` and ``svodka_env`` are also importable
+from here for the branches merged this session that still do.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from svodka.runtime.localkafka import LocalKafka, scratch_broker
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import REPO, SEEDS_DIR
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
+SEEDS = SEEDS_DIR
+
+__all__ = ["REPO", "SEEDS", "svodka_env"]
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +30,7 @@ def kafka(tmp_path_factory) -> LocalKafka:
 
 @pytest.fixture
 def seeds_dir() -> Path:
-    return SEEDS
+    return SEEDS_DIR
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +46,3 @@ def private_kafka(tmp_path_factory) -> LocalKafka:
     broker = scratch_broker(tmp_path_factory.mktemp("private-kafka"))
     yield broker
     broker.stop()
-
-
-def svodka_env(home: Path, kafka: LocalKafka, **extra: str) -> dict[str, str]:
-    """Environment for running the svodka CLI and services against a test broker and store."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SVODKA_")}
-    env.update(SVODKA_HOME=str(home), SVODKA_KAFKA_BOOTSTRAP=kafka.bootstrap,
-               SVODKA_CLICKHOUSE_URL=f"chdb://{home / 'clickhouse'}", SVODKA_SINK_BATCH_SECONDS="0.3")
-    env.update(extra)
-    return env

@@ -1,60 +1,6 @@
-"""Helpers for tests that drive svodka as a user does: the CLI and the services as processes."""
+"""Kept for the branches merged this session that import ``tests.helpers``: the same names
+from the test kit (``tests/kit/processes.py``). New tests import ``tests.kit`` directly."""
 
-from __future__ import annotations
-
-import json
-import os
-import subprocess
-import sys
-
-from svodka.settings import Settings
-from svodka_services.cli import stack
-
-SVODKA = [sys.executable, "-m", "svodka_services.cli.main"]
-
-
-def svodka(env: dict, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the ``svodka`` command with the test's environment."""
-    proc = subprocess.run([*SVODKA, *args], env=env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"svodka {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def sql(env: dict, query: str) -> list[dict]:
-    """Rows of ``svodka sql QUERY --format json`` as dicts."""
-    out = svodka(env, "sql", query, "--format", "json").stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def last_json(proc: subprocess.CompletedProcess) -> dict:
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def settings_for(env: dict) -> Settings:
-    """The Settings a process started with ``env`` would read."""
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        return Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-
-
-def spawn(env: dict, service: str, spawned: list[stack.ServiceProc], index: int = 1,
-          register: bool = False) -> stack.ServiceProc:
-    """Start one service worker as a real process with the test's environment.
-
-    It is appended to ``spawned`` (the caller kills what is left at teardown); with
-    ``register`` it is also recorded where ``svodka status`` and ``svodka sql`` look.
-    """
-    settings = settings_for(env)
-    proc = stack._spawn(settings, service, index, base_env=env)
-    spawned.append(proc)
-    if register:
-        state = stack.StackState.load(settings)
-        state.services = [p for p in state.services if p.name != proc.name and p.alive] + [proc]
-        state.save(settings)
-    return proc
+from tests.kit.processes import (  # noqa: F401
+    SVODKA, last_json, settings_for, sink_auth, sink_sql, spawn, sql, svodka,
+)

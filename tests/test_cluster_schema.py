@@ -179,21 +179,21 @@ def test_local_tables_keep_the_single_server_structure(client, chdb_url):
 def test_the_sink_writes_through_the_distributed_tables(tmp_path):
     """The unchanged Writer and migrate() on the cluster schema, in a chDB of its own with a
     one-shard cluster named svodka_test (a separate process: chDB hosts one engine per process)."""
-    proc = subprocess.run([sys.executable, "-c", f"from tests.test_cluster_schema import _sink_on_cluster; "
-                                                 f"_sink_on_cluster({str(tmp_path)!r})"],
+    proc = subprocess.run([sys.executable, "-c", f"from tests.test_cluster_schema import sink_on_cluster; "
+                                                 f"sink_on_cluster({str(tmp_path)!r})"],
                           capture_output=True, text=True, cwd=REPO, timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("OK"), proc.stdout
 
 
-def _sink_on_cluster(workdir: str) -> None:
+def sink_on_cluster(workdir: str) -> None:
     import clickhouse_connect
 
     from svodka.store import rows
     from svodka.store.schema import LATEST, schema_version
     from svodka.store.writer import Batch, Writer, WriteResult
     from svodka.records import DeadLetter, Duplicate
-    from tests.unit.test_writer import article
+    from tests.kit.records import enriched_article as article
 
     work = Path(workdir)
     config = work / "config.xml"
@@ -231,7 +231,7 @@ def _sink_on_cluster(workdir: str) -> None:
     assert again.rows == {} and again.skipped == 4, again
     # A verbatim retry of one insert: the deduplication token reaches the shard's table.
     for _ in range(2):
-        writer._insert("mentions", rows.mention_rows(article("k5", day="2032-02-02")), rows.MENTION_COLUMNS, ["k5"],
+        writer.insert_rows("mentions", rows.mention_rows(article("k5", day="2032-02-02")), rows.MENTION_COLUMNS, ["k5"],
                        WriteResult())
     counts = sink.query(
         "SELECT (SELECT count() FROM articles), (SELECT count() FROM mentions), (SELECT count() FROM mentions_local),"

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
+import math
+import types
+import typing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
+from svodka.text import sha256_hex
+from svodka.timeutil import now_iso, parse_utc
+
 SCHEMA_VERSION = 1
-
-
-def utc_now() -> str:
-    """Now, as the ISO 8601 UTC string every record uses for times."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 T = TypeVar("T", bound="Record")
 
@@ -54,8 +55,10 @@ class Record:
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise RecordError(f"{cls.KIND}: unsupported schema_version {version!r} (this build reads {SCHEMA_VERSION})")
+        kwargs = _fields(cls, data)
+        _check_fields(cls, kwargs, cls.KIND)
         try:
-            return cls._build(_fields(cls, data))
+            return cls._build(kwargs)
         except TypeError as exc:  # a required field is missing
             raise RecordError(f"{cls.KIND}: {exc}") from None
 
@@ -64,11 +67,11 @@ class Record:
         return cls(**kwargs)
 
     @classmethod
-    def from_json(cls: type[T], payload: bytes | str) -> T:
+    def from_json(cls: type[T], payload: bytes | str | None) -> T:
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RecordError(f"{cls.KIND}: not valid JSON ({exc})") from None
+            data = _loads(payload)
+        except RecordError as exc:
+            raise RecordError(f"{cls.KIND}: {exc}") from None
         return cls.from_dict(data)
 
 
@@ -181,7 +184,33 @@ class DeadLetter(Record):
     source: str
     reason: str
     payload_head: str = ""  # the first bytes of the input, for a human to look at
-    at: str = field(default_factory=utc_now)
+    at: str = field(default_factory=now_iso)
+
+    MAX_REASON: ClassVar[int] = 2000  # characters: an error message, not a stack dump
+    HEAD_BYTES: ClassVar[int] = 200  # enough for a human to recognise the input
+
+    @classmethod
+    def of(cls, stage: str, source: str, reason: str, payload: bytes | str = b"", *,
+           id: str | None = None, at: str | None = None) -> "DeadLetter":
+        """The dead letter every stage writes: ``source`` and ``reason`` cut to MAX_REASON
+        characters, the first HEAD_BYTES bytes of ``payload`` (characters, for text) as its
+        head, and ``id`` by default ``letter_id(stage, source, reason, SHA-256 of the
+        payload)``: one per failure, the same again for a redelivery (stored once)."""
+        raw = payload.encode("utf-8", "replace") if isinstance(payload, str) else payload
+        head = payload[:cls.HEAD_BYTES] if isinstance(payload, str) else \
+            payload[:cls.HEAD_BYTES].decode("utf-8", "replace")
+        if id is None:
+            id = letter_id(stage, source, reason, sha256_hex(raw))
+        return cls(id=id, stage=stage, source=source[:cls.MAX_REASON], reason=reason[:cls.MAX_REASON],
+                   payload_head=head, at=at or now_iso())
+
+
+def letter_id(stage: str, *parts: object) -> str:
+    """A dead letter's id, unique per failure: the stage and what tells this failure apart
+    (topic/partition/offset, or source, reason and a payload hash). The same failure seen
+    again (a redelivery) gets the same id, so it is stored once."""
+    digest = hashlib.sha256("\x00".join([stage, *map(str, parts)]).encode("utf-8"))
+    return digest.hexdigest()[:20]
 
 
 # Field names per dataclass, looked up once: ``dataclasses.fields`` and ``asdict`` walk
@@ -207,7 +236,7 @@ def _fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _part(cls: type, data: Any) -> Any:
-    """A Mention or Figure from its dict; extra keys (a newer writer's) are dropped."""
+    """A Mention or Figure from its dict (already type-checked); extra keys (a newer writer's) are dropped."""
     if isinstance(data, cls):
         return data
     if not isinstance(data, dict):
@@ -216,6 +245,136 @@ def _part(cls: type, data: Any) -> Any:
         return cls(**data)  # the common case: exactly our fields
     except TypeError:
         return cls(**_fields(cls, data))
+
+
+# -- type checks on decoding ---------------------------------------------------------------
+#
+# A record that decodes is a record every later stage can use without another check: each
+# field has its declared type (``bool`` is not an int, an int is a float), times are ISO 8601,
+# counts and offsets fit ClickHouse's UInt32, floats are finite, and strings have sane
+# lengths. A consumer that gets anything else dead-letters it with the reason, which names
+# the field (``enriched: figures[2].low: expected a number or null, got 'много'``).
+
+# Fields holding ISO 8601 instants ("" and null allowed where the type allows them).
+TIME_FIELDS = frozenset({"published_at", "ingested_at", "extracted_at", "at"})
+UINT32_MAX = 2**32 - 1
+MAX_ITEMS = 100_000  # mentions or figures in one article; extract makes a few hundred at most
+# Longest string per field name; the article text is bounded by Kafka's message size instead.
+_MAX_CHARS_DEFAULT = 4096
+_MAX_CHARS = {"text": None, "reason": 65536, "payload_head": 65536, "title": 4096, "source": 4096,
+              "url": 8192, "id": 256, "dup_of": 256, "replay_of": 256, "canonical_id": 512}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "an object",
+               list: "a list"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value[:40] + "…") if len(value) > 40 else repr(value)
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    return repr(value)
+
+
+def _check_time(value: str) -> str | None:
+    parsed = parse_utc(value)
+    if parsed is None:
+        return f"not an ISO 8601 time: {_describe(value)}"
+    if not 1900 <= parsed.year <= 2299:  # DateTime64(3)'s range
+        return f"year {parsed.year} is out of range (1900-2299)"
+    return None
+
+
+def _checker(name: str, hint: Any):
+    """A function value -> why it is not of type ``hint`` (None when it is), built once per field
+    (an enriched article has ~70 mentions: the checks run ~600 times per article)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [o for o in typing.get_args(hint) if o is not type(None)]
+        nullable = len(inner) < len(typing.get_args(hint))
+        check = _checker(name, inner[0]) if len(inner) == 1 else (lambda value: None)
+
+        def union(value):
+            if value is None and nullable:
+                return None
+            problem = check(value)
+            if problem and nullable and problem.startswith("expected "):
+                return problem.replace(", got ", " or null, got ", 1)
+            return problem
+        return union
+    if origin is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        check_item = _checker(name, item)
+
+        def items(value):
+            if not isinstance(value, list):
+                return f"expected a list, got {_describe(value)}"
+            if len(value) > MAX_ITEMS:
+                return f"{len(value)} items, over the limit of {MAX_ITEMS}"
+            for i, element in enumerate(value):
+                problem = check_item(element)
+                if problem:
+                    return f"[{i}]{'' if problem.startswith('.') else ': '}{problem}"
+            return None
+        return items
+    if origin is dict or hint is dict:
+        return lambda value: None if isinstance(value, dict) else f"expected an object, got {_describe(value)}"
+    if dataclasses.is_dataclass(hint):
+        def part(value):
+            if not isinstance(value, dict):
+                return f"expected an object, got {_describe(value)}"
+            try:
+                _check_fields(hint, value, "")
+            except RecordError as exc:
+                return "." + str(exc)
+            return None
+        return part
+    if hint is str:
+        limit = _MAX_CHARS.get(name, _MAX_CHARS_DEFAULT)
+        is_time = name in TIME_FIELDS
+
+        def string(value):
+            if not isinstance(value, str):
+                return f"expected a string, got {_describe(value)}"
+            if limit is not None and len(value) > limit:
+                return f"{len(value)} characters, over the limit of {limit}"
+            return _check_time(value) if is_time and value else None
+        return string
+    if hint is bool:
+        return lambda value: None if isinstance(value, bool) else f"expected true or false, got {_describe(value)}"
+    if hint is int:
+        def integer(value):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return f"expected an integer, got {_describe(value)}"
+            return None if 0 <= value <= UINT32_MAX else f"{value} is out of range (0-{UINT32_MAX})"
+        return integer
+    if hint is float:
+        def number(value):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return f"expected a number, got {_describe(value)}"
+            return None if math.isfinite(value) else f"{value} is not a finite number"
+        return number
+    return lambda value: None  # Any, or a type this checker does not know
+
+
+@functools.cache
+def _checkers(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+    """(name, required, check) per field of ``cls``."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                  _checker(f.name, hints[f.name])) for f in dataclasses.fields(cls))
+
+
+def _check_fields(cls: type, data: dict[str, Any], kind: str) -> None:
+    """Raise RecordError naming the first field of ``data`` that is missing or not of its declared type."""
+    for name, required, check in _checkers(cls):
+        if name not in data:
+            if required:
+                raise RecordError(f"{kind}: {name}: missing" if kind else f"{name}: missing")
+            continue
+        problem = check(data[name])
+        if problem:
+            where = f"{name}{problem}" if problem.startswith(("[", ".")) else f"{name}: {problem}"
+            raise RecordError(f"{kind}: {where}" if kind else where)
 
 
 def _plain(value: Any) -> Any:
@@ -232,13 +391,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def decode(payload: bytes | str) -> "Record":
-    """Any pipeline record from its JSON, by its ``kind`` (one parse; the sink reads
-    three kinds from three topics). Raises RecordError naming what is wrong."""
+def _loads(payload: bytes | str | None) -> Any:
+    """The JSON of a message; RecordError for a null (tombstone) value, bytes that are not
+    JSON, and JSON nested too deeply for Python's parser (RecursionError)."""
+    if payload is None:
+        raise RecordError("empty message (a null value)")
+    if not isinstance(payload, (bytes, bytearray, str)):
+        raise RecordError(f"expected JSON bytes, got {type(payload).__name__}")
     try:
-        data = json.loads(payload)
+        return json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to read") from None
+
+
+def decode(payload: bytes | str | None) -> "Record":
+    """Any pipeline record from its JSON, by its ``kind`` (one parse; the sink reads
+    three kinds from three topics). Raises RecordError naming what is wrong."""
+    data = _loads(payload)
     kind = data.get("kind", "") if isinstance(data, dict) else ""
     cls = _KINDS.get(kind)
     if cls is None:

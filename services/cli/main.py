@@ -11,14 +11,12 @@ import json
 import sys
 
 from svodka.runtime import logs
-from svodka.settings import Settings
+from svodka.settings import Settings, SettingsError, help_epilog
 
 from svodka_services.cli import stack
 from svodka_services.cli.queries import Queries, QueryError, print_result
 
-EPILOG = """Configuration comes from SVODKA_* environment variables (see README):
-SVODKA_CLICKHOUSE_URL (default chdb://./.svodka/clickhouse), SVODKA_KAFKA_PORT (9092),
-SVODKA_KAFKA_BOOTSTRAP, SVODKA_PARTITIONS (8), SVODKA_HOME (.svodka)."""
+EPILOG = help_epilog()  # every SVODKA_* variable with its default, from Settings' fields
 
 
 def _err(message: str) -> None:
@@ -81,7 +79,7 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from svodka_services.producer.publisher import IngestOptions, ProducerError, exit_code, ingest, options_from_args
+    from svodka_services.producer.command import IngestOptions, ProducerError, exit_code, ingest, options_from_args
 
     from svodka_services.cli.wait import wait_landed
 
@@ -185,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Publish the articles under PATH... (files, directories, .jsonl, '-', URLs) to "
                                      "articles.raw. With --wait, return when every article is stored, found to be a "
                                      "duplicate, or dead-lettered.")
-    from svodka_services.producer.publisher import add_ingest_arguments
+    from svodka_services.producer.command import add_ingest_arguments
 
     add_ingest_arguments(p)
     p.add_argument("--wait", action="store_true", help="wait until everything published is processed")
@@ -215,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        _err(f"configuration: {exc}")
+        return 2
     logs.setup(args.log_level or settings.log_level)
     try:
         return args.func(args, settings)

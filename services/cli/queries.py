@@ -2,9 +2,11 @@
 
 - Server mode (``http://…``): straight to the ClickHouse server, read-only per request.
 - Embedded mode (``chdb://…``) with the stack up: the sink owns the store, so the
-  query goes to the sink's read-only endpoint (``POST /sql/``).
+  query goes to the sink's read-only endpoint (``POST /sql/``) with the stack's
+  credentials (``SVODKA_HOME/run/credentials.json``).
 - Embedded mode with the stack down: this process opens the store itself, on a
-  read-only handle.
+  read-only handle, for that one query only and closes it: a sink started meanwhile
+  (``svodka up`` while ``ingest --wait`` polls) must be able to take the store back.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import json
 import sys
 import unicodedata
 
+from svodka.runtime import credentials
 from svodka.store.client import ClickHouseError, chdb_path, is_embedded
-from svodka.store.query import QueryRefused, QueryResult, readonly_client, run_query
+from svodka.store.query import QueryLimits, QueryRefused, QueryResult, readonly_client, run_query
 from svodka.settings import Settings
 
 from svodka_services.cli.stack import StackState, http_json
@@ -39,18 +42,21 @@ class Queries:
         if is_embedded(url):
             sinks = StackState.load(self.settings).live("sink")
             if sinks:
-                answer = http_json(f"{sinks[0].url}/sql/", {"sql": sql, "timeout": timeout}, timeout=timeout + 5)
+                creds = credentials.load(self.settings.home)
+                answer = http_json(f"{sinks[0].url}/sql/", {"sql": sql, "timeout": timeout}, timeout=timeout + 10,
+                                   headers=creds.bearer() if creds else None)
                 if answer is None:
                     raise QueryError(f"the sink ({sinks[0].url}) did not answer")
                 if "error" in answer:
                     raise QueryError(answer["error"])
                 return QueryResult.from_json(answer)
+        limits = QueryLimits(timeout_s=self.settings.query_timeout_s, memory_bytes=self.settings.query_memory_bytes)
         try:
             if self._client is None:
                 if is_embedded(url) and not (chdb_path(url) / "metadata").exists():
                     raise QueryError(f"no data yet at {chdb_path(url)}: run `svodka up` and `svodka ingest` first")
                 self._client = readonly_client(url)
-            return run_query(self._client, sql, timeout_s=timeout, embedded=is_embedded(url))
+            return run_query(self._client, sql, timeout_s=timeout, embedded=is_embedded(url), limits=limits)
         except QueryRefused as exc:
             raise QueryError(str(exc)) from None
         except ClickHouseError as exc:
@@ -59,6 +65,18 @@ class Queries:
             raise
         except Exception as exc:  # noqa: BLE001 - ClickHouse's message is what the user needs
             raise QueryError(str(exc).strip().splitlines()[0][:1000]) from None
+        finally:
+            if is_embedded(url):
+                self.close()  # never hold the embedded store past one query
+
+    def close(self) -> None:
+        """Let go of the store (embedded: another process may open it now)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
 
     def scalar(self, sql: str):
         rows = self.run(sql).rows

@@ -18,8 +18,9 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from svodka.runtime import credentials
 from svodka.settings import PIPELINE_TOPICS, Settings
-from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, _terminate, free_port, pid_alive, port_open
+from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, terminate, free_port, pid_alive, port_open
 from svodka.runtime.topics import consumer_lag, ensure_topics
 
 SERVICES = ("dedup", "extract", "sink")
@@ -80,7 +81,8 @@ def manages_broker(settings: Settings) -> bool:
 
 
 def broker(settings: Settings) -> LocalKafka:
-    return LocalKafka(home=settings.home, port=settings.kafka_port, partitions=settings.partitions)
+    return LocalKafka(home=settings.home, port=settings.kafka.port, partitions=settings.kafka.partitions,
+                      java_opts=tuple(settings.kafka.jvm_options))
 
 
 def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say=print) -> StackState:
@@ -95,6 +97,7 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
             raise StackError(str(exc)) from None
         state.kafka_port = settings.kafka_port
     asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
+    credentials.create(settings.home)  # the secret every SQL endpoint asks for (0600, kept across restarts)
 
     state.services = [s for s in state.services if s.alive]
     wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1}
@@ -102,20 +105,22 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     for service, count in wanted.items():
         running = [s for s in state.services if s.service == service]
         for proc in running[count:]:  # scale down
-            _terminate(proc.pid, 15)
+            terminate(proc.pid, 15)
             state.services.remove(proc)
         for index in range(len(running) + 1, count + 1):
-            proc = _spawn(settings, service, index)
+            proc = spawn(settings, service, index)
             state.services.append(proc)
             started.append(proc)
     state.save(settings)
     if started:
         say("starting " + ", ".join(p.name for p in started) + " ...")
-    _wait_ready(state.services, timeout)
+    wait_ready(state.services, timeout)
     return state
 
 
-def _spawn(settings: Settings, service: str, index: int, base_env: dict[str, str] | None = None) -> ServiceProc:
+def spawn(settings: Settings, service: str, index: int, base_env: dict[str, str] | None = None) -> ServiceProc:
+    """Start worker ``index`` of ``service`` in the background (its own web port, data dir
+    and log under SVODKA_HOME), with ``base_env`` (default this process's) plus its settings."""
     name = f"{service}-{index}"
     port = free_port()
     data_dir = settings.home / "data" / name
@@ -136,7 +141,9 @@ def _spawn(settings: Settings, service: str, index: int, base_env: dict[str, str
                        data_dir=str(data_dir), log=str(log))
 
 
-def _wait_ready(services: list[ServiceProc], timeout: float) -> None:
+def wait_ready(services: list[ServiceProc], timeout: float) -> None:
+    """Until every worker serves its web port (a sink: with its store open); StackError when
+    one exits or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     pending = list(services)
     while pending and time.monotonic() < deadline:
@@ -156,9 +163,12 @@ def _sink_open(proc: ServiceProc) -> bool:
     return bool(health and health.get("store_open"))
 
 
-def http_json(url: str, body: dict | None = None, timeout: float = 5.0) -> dict | None:
+def http_json(url: str, body: dict | None = None, timeout: float = 5.0,
+              headers: dict[str, str] | None = None) -> dict | None:
+    """GET (or POST ``body`` as JSON) and return the JSON answer, also of an HTTP error; None
+    when nothing answered. ``headers`` add to Content-Type (e.g. ``Credentials.bearer()``)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -189,7 +199,7 @@ def down(settings: Settings, say=print) -> None:
         except ProcessLookupError:
             pass
     for proc in live:
-        _terminate(proc.pid, 20)
+        terminate(proc.pid, 20)
     state.services = []
     state.save(settings)
     if manages_broker(settings):

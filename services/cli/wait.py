@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from svodka_services.cli.queries import Queries, QueryError
 
 _CHUNK = 2000  # ids per query, to keep statements small
+# Each poll asks for a short timeout: the sink runs such queries in its short lane, so
+# analysts' long queries never hold up a wait.
+POLL_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -38,7 +41,7 @@ def count_landed(queries: Queries, ids: list[str]) -> Landed:
         rows = queries.run(
             f"SELECT (SELECT uniqExact(id) FROM articles WHERE id IN ({chunk})),"
             f" (SELECT uniqExact(id) FROM duplicates WHERE id IN ({chunk})),"
-            f" (SELECT uniqExact(id) FROM dead_letters WHERE id IN ({chunk}))").rows
+            f" (SELECT uniqExact(id) FROM dead_letters WHERE id IN ({chunk}))", timeout=POLL_TIMEOUT_S).rows
         stored, dups, dead = rows[0]
         landed.stored += stored
         landed.duplicates += dups

@@ -38,7 +38,7 @@ import threading  # noqa: E402
 from svodka.runtime import logs
 from svodka.runtime import observe
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_UNIQUE, Settings
-from svodka.records import Article, DeadLetter, RecordError
+from svodka.records import Article, DeadLetter, letter_id, RecordError
 from svodka.runtime.streaming import make_app, raw_topic
 from svodka.text import sha256_hex
 
@@ -50,14 +50,14 @@ app = make_app("extract", settings)
 unique = raw_topic(app, TOPIC_UNIQUE)
 enriched = raw_topic(app, TOPIC_ENRICHED)
 dead_letters = raw_topic(app, TOPIC_DLQ)
-obs = observe.install(app, "extract")  # /metrics/ and /health/ (stalled partitions)
+obs = observe.install(app, "extract", stall_seconds=settings.observe.stall_seconds)  # /metrics/ and /health/ (stalled partitions)
 
-MAX_CHARS = int(os.environ.get("SVODKA_EXTRACT_MAX_CHARS") or 200_000)
-TRIES = max(1, int(os.environ.get("SVODKA_EXTRACT_TRIES") or 2))
-# 16 articles (~4,000 tokens, ~0.2 s of work on a seed-sized stream) fill NER's
-# packed matrix well; 50 ms bounds the wait for a batch when the stream is slow.
-BATCH = max(1, int(os.environ.get("SVODKA_EXTRACT_BATCH") or 16))
-BATCH_SECONDS = float(os.environ.get("SVODKA_EXTRACT_BATCH_SECONDS") or 0.05)
+MAX_CHARS = settings.extract.max_chars
+TRIES = settings.extract.tries
+# 16 articles (~7,000 tokens of seed-sized news) fill NER's packed matrix well; 50 ms
+# bounds the wait for a batch when the stream is slow.
+BATCH = settings.extract.batch
+BATCH_SECONDS = settings.extract.batch_seconds
 
 _extractor = None
 _extractor_lock = threading.Lock()  # the warm-up thread and the agent may ask at once
@@ -69,7 +69,7 @@ def extractor():
         if _extractor is None:
             from svodka.extract.pipeline import Extractor  # heavy: natasha models
 
-            _extractor = Extractor()
+            _extractor = Extractor(ner_backend=settings.extract.ner_backend)
     return _extractor
 
 
@@ -97,7 +97,8 @@ async def _extract_batch(payloads: list[bytes]) -> list:
         try:
             article = Article.from_json(payload)
         except RecordError as exc:
-            sent.append(await _dead_letter(sha256_hex(payload)[:20], "articles.unique", str(exc), payload))
+            sent.append(await _dead_letter(letter_id("extract", "articles.unique", str(exc), sha256_hex(payload or b"")),
+                                           "articles.unique", str(exc), payload or b""))
             continue
         if len(article.text) > MAX_CHARS:
             sent.append(await _dead_letter(
@@ -138,8 +139,7 @@ async def _extract_batch(payloads: list[bytes]) -> list:
 
 async def _dead_letter(id: str, source: str, reason: str, payload: bytes):
     """Send a dead letter; the future of its delivery."""
-    letter = DeadLetter(id=id, stage="extract", source=source, reason=reason[:2000],
-                        payload_head=payload[:200].decode("utf-8", "replace"))
+    letter = DeadLetter.of("extract", source, reason, payload, id=id)
     fut = await dead_letters.send(key=id.encode(), value=letter.to_json())
     obs.failed()  # every article extract cannot handle ends here
     obs.dead_lettered()

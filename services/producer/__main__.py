@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from svodka.settings import Settings
+from svodka.settings import Settings, help_epilog
 
-from .publisher import add_ingest_arguments, options_from_args, run
+from svodka_services.producer.command import add_ingest_arguments, options_from_args, run
 
 DESCRIPTION = """\
 Publish news articles to Kafka (topic articles.raw) as versioned JSON records, and
@@ -22,13 +22,12 @@ without BOM), cp1251 or KOI8-R.
 EPILOG = """\
 exit codes: 0 everything published, 1 some inputs were dead-lettered,
             2 usage error or Kafka unreachable / did not acknowledge.
-environment: SVODKA_KAFKA_BOOTSTRAP (default 127.0.0.1:9092), SVODKA_PARTITIONS.
 examples:
   python -m svodka_services.producer seeds/
   python -m svodka_services.producer --speedup 1e6 --max-gap 1 seeds/
   python -m svodka_services.producer --rate 50 --loop 39 seeds/
   cat articles.jsonl | python -m svodka_services.producer --json -
-"""
+""" + help_epilog(("SVODKA_KAFKA_BOOTSTRAP", "SVODKA_KAFKA_PORT", "SVODKA_PARTITIONS"))
 
 
 def build_parser() -> argparse.ArgumentParser:

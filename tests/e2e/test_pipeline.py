@@ -10,8 +10,9 @@ import json
 import pytest
 
 from svodka.runtime.localkafka import pid_alive
-from tests.conftest import SEEDS, svodka_env
-from tests.helpers import svodka, sql
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import SEEDS_DIR as SEEDS
+from tests.kit.processes import svodka, sql
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -19,9 +19,8 @@ from svodka.store.writer import Batch, Writer
 from svodka.records import DeadLetter, Duplicate
 from svodka_services.cli.extract_output import articles_from_paths
 from svodka_services.cli.main import main as svodka_main
-from tests.conftest import SEEDS
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.kit import models
+from tests.kit.seeds import REPO, SEEDS_DIR as SEEDS
 
 
 def cookbook() -> list[tuple[str, str]]:
@@ -31,11 +30,9 @@ def cookbook() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def store(chdb_url):
-    from svodka.extract.pipeline import Extractor
-
     client = connect(chdb_url, create_database=True)  # the default database, as the CLI uses
     migrate(client)
-    extractor = Extractor()
+    extractor = models.extractor()
     articles = [a for a in articles_from_paths([str(SEEDS)]) if not isinstance(a, str)]
     enriched = [extractor.extract(a) for a in articles]
     by_name = {Path(a.source).name: e for a, e in zip(articles, enriched)}

@@ -11,10 +11,7 @@ read back with aiokafka.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
 import time
 import urllib.error
 import urllib.request
@@ -22,30 +19,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from svodka.settings import PIPELINE_TOPICS, TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE
-from svodka.runtime.localkafka import LocalKafka, _terminate, pid_alive, port_open, scratch_broker
 from svodka.records import Article, Duplicate
+from svodka.runtime.localkafka import LocalKafka, port_open, scratch_broker, terminate
+from svodka.settings import TOPIC_DUPLICATES, TOPIC_RAW, TOPIC_UNIQUE
 from svodka.text import split_seed_header
-from svodka.runtime.topics import ensure_topics
-from tests.conftest import svodka_env
-from tests.helpers import spawn
-from tests.unit.test_dedup import SEEDS, PERTURBATIONS, editor_note_added, paragraph_removed, \
-    every_tenth_word_replaced
+from tests.kit import kafka as kit_kafka
+from tests.kit.kafka import svodka_env
+from tests.kit.perturb import PERTURBATIONS, editor_note_added, every_tenth_word_replaced, paragraph_removed
+from tests.kit.processes import kill_all, spawn
+from tests.kit.records import article as art
+from tests.kit.seeds import seed_texts
+from tests.kit.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PARTITIONS = 8
 TIMEOUT = 120.0
+SEEDS = seed_texts()
+_SPAWNED: list = []
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 class Worker:
-    """One dedup worker, started as ``svodka up`` starts it (tests.helpers.spawn →
-    cli.stack._spawn): its data dir is ``<home>/data/dedup-<index>``, so the same index
+    """One dedup worker, started as ``svodka up`` starts it (tests.kit.processes.spawn →
+    cli.stack.spawn): its data dir is ``<home>/data/dedup-<index>``, so the same index
     restarts on the same RocksDB and a new index starts on an empty one."""
 
     def __init__(self, kafka: LocalKafka, home: Path, index: int, **env_extra: str) -> None:
@@ -55,25 +55,19 @@ class Worker:
 
     def wait_ready(self, timeout: float = TIMEOUT) -> None:
         """faust serves its web port once the tables are recovered and the agents run."""
-        deadline = time.monotonic() + timeout
-        while not port_open(self.port):
-            if not self.proc.alive:
-                raise AssertionError(f"{self.name} exited:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name} not ready in {timeout}s:\n{self.tail()}")
-            time.sleep(0.2)
+        ready = wait_until(lambda: port_open(self.port) or not self.proc.alive, timeout, step=0.2)
+        assert self.proc.alive, f"{self.name} exited:\n{self.tail()}"
+        assert ready, f"{self.name} not ready in {timeout}s:\n{self.tail()}"
 
     @property
     def alive(self) -> bool:
         return self.proc.alive
 
     def kill9(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        _wait_dead(self.proc.pid)
+        kill_all([self.proc])
 
     def stop(self) -> None:
-        _terminate(self.proc.pid, 30)
+        terminate(self.proc.pid, 30)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -82,26 +76,10 @@ class Worker:
             return "(no log)"
 
 
-_SPAWNED: list = []
-
-
-def _wait_dead(pid: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.05)
-
-
 @pytest.fixture(autouse=True)
 def _kill_leftover_workers():
     yield
-    while _SPAWNED:
-        proc = _SPAWNED.pop()
-        if proc.alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            _wait_dead(proc.pid)
+    kill_all(_SPAWNED)
 
 
 def raw_partitions(worker: Worker) -> set[int]:
@@ -124,13 +102,14 @@ def workers(kafka: LocalKafka, home: Path, count: int):
     try:
         for w in started:
             w.wait_ready()
-        deadline = time.monotonic() + TIMEOUT
-        while True:
+
+        def shared_out() -> list[set[int]] | None:
             shares = [raw_partitions(w) for w in started]
-            if all(shares) and sum(map(len, shares)) == PARTITIONS and set().union(*shares) == set(range(PARTITIONS)):
-                break
-            assert time.monotonic() < deadline, f"partitions never shared out: {shares}"
-            time.sleep(0.3)
+            complete = all(shares) and sum(map(len, shares)) == PARTITIONS \
+                and set().union(*shares) == set(range(PARTITIONS))
+            return shares if complete else None
+
+        assert wait_until(shared_out, TIMEOUT), f"partitions never shared out: {[raw_partitions(w) for w in started]}"
         yield started
     finally:
         for w in started:
@@ -148,52 +127,26 @@ def private_broker(tmp: Path):
 
 
 def create_topics(kafka: LocalKafka) -> None:
-    asyncio.run(ensure_topics(kafka.bootstrap, PIPELINE_TOPICS, PARTITIONS))
+    kit_kafka.create_topics(kafka.bootstrap, PARTITIONS)
 
 
 def publish(kafka: LocalKafka, articles: list[Article]) -> None:
-    async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-        await producer.start()
-        try:
-            futures = [await producer.send(TOPIC_RAW, key=a.id.encode(), value=a.to_json()) for a in articles]
-            await asyncio.gather(*futures)
-        finally:
-            await producer.stop()
-
-    asyncio.run(run())
+    kit_kafka.publish(kafka.bootstrap, TOPIC_RAW, articles)
 
 
 def end_offsets(kafka: LocalKafka, *topics: str) -> dict[TopicPartition, int]:
-    async def run():
-        consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            return await consumer.end_offsets([TopicPartition(t, p) for t in topics for p in range(PARTITIONS)])
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(run())
+    return kit_kafka.end_offsets(kafka.bootstrap, topics, PARTITIONS)
 
 
 def output_offsets(kafka: LocalKafka) -> dict[TopicPartition, int]:
     return end_offsets(kafka, TOPIC_UNIQUE, TOPIC_DUPLICATES)
 
 
-async def group_offsets(kafka: LocalKafka, group: str = "svodka-dedup") -> dict:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-    await admin.start()
-    try:
-        return await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-
-
 def progress_report(kafka: LocalKafka) -> str:
     """Per partition, the dedup group's committed offset / the end offset of the topics it
     reads: where a record that never came out stopped."""
     ends = end_offsets(kafka, TOPIC_RAW, "svodka-dedup-by-content", "svodka-dedup-by-band")
-    committed = asyncio.run(group_offsets(kafka))
+    committed = kit_kafka.group_offsets(kafka.bootstrap, "svodka-dedup")
     return "; ".join(f"{tp.topic}[{tp.partition}] {committed[tp].offset if tp in committed else '-'}/{end}"
                      for tp, end in sorted(ends.items()) if end)
 
@@ -202,13 +155,11 @@ def wait_committed(kafka: LocalKafka, topic: str = TOPIC_RAW, group: str = "svod
                    timeout: float = 30.0) -> None:
     """Until ``group`` has committed every record of ``topic`` (so none is replayed later)."""
 
-    deadline = time.monotonic() + timeout
-    while True:
-        ends, done = end_offsets(kafka, topic), asyncio.run(group_offsets(kafka, group))
-        if all(tp in done and done[tp].offset >= end for tp, end in ends.items() if end):
-            return
-        assert time.monotonic() < deadline, f"{group} has not committed all of {topic}"
-        time.sleep(0.3)
+    def committed() -> bool:
+        ends, done = end_offsets(kafka, topic), kit_kafka.group_offsets(kafka.bootstrap, group)
+        return all(tp in done and done[tp].offset >= end for tp, end in ends.items() if end)
+
+    assert wait_until(committed, timeout), f"{group} has not committed all of {topic}"
 
 
 def collect(kafka: LocalKafka, ids: set[str], since: dict | None = None, timeout: float = TIMEOUT,
@@ -253,12 +204,6 @@ def verdicts(records) -> tuple[set[str], dict[str, Duplicate]]:
     unique = {ident for topic, ident, _ in records if topic == TOPIC_UNIQUE}
     dups = {ident: Duplicate.from_json(value) for topic, ident, value in records if topic == TOPIC_DUPLICATES}
     return unique, dups
-
-
-def art(ident: str, text: str, copy: int = 0, published_at: str | None = None) -> Article:
-    return Article(id=ident, source=f"test://{ident}", text=text, title=ident, copy=copy,
-                   replay_of=ident.rsplit("-", 1)[0] if copy else None, published_at=published_at,
-                   ingested_at="2025-11-10T12:00:00.000+00:00")
 
 
 def seeds() -> list[Article]:
@@ -401,10 +346,8 @@ def test_the_timer_forgets_state_older_than_the_window_and_recovery_keeps_it_for
         collect(private_kafka, {"old"}, settle=0.2)
         publish(private_kafka, [new])
         collect(private_kafka, {"new"}, settle=0.2)
-        deadline = time.monotonic() + 30
-        while swept(w) != {"first-seen": 1, "band-buckets": 8}:  # all the state of "old"
-            assert time.monotonic() < deadline, f"swept {swept(w)}\n{w.tail()}"
-            time.sleep(0.5)
+        all_of_old = {"first-seen": 1, "band-buckets": 8}  # all the state of "old"
+        assert wait_until(lambda: swept(w) == all_of_old, 30, step=0.5), f"swept {swept(w)}\n{w.tail()}"
         wait_committed(private_kafka)  # so that "old" is not replayed into the new worker
     finally:
         w.kill9()

@@ -17,8 +17,10 @@ import time
 import pytest
 
 from svodka.runtime.localkafka import pid_alive
-from tests.conftest import SEEDS, svodka_env
-from tests.helpers import SVODKA, svodka, sql
+from tests.kit.kafka import svodka_env
+from tests.kit.seeds import SEEDS_DIR as SEEDS, seed_body, seed_paths
+from tests.kit.processes import SVODKA, sql, svodka
+from tests.kit.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,16 +33,6 @@ def services(env) -> list[dict]:
 
 def stored(env) -> int:
     return sql(env, "SELECT count() AS n FROM articles")[0]["n"]
-
-
-def wait_until(predicate, timeout: float, step: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def seed_mentions_per_copy(env) -> tuple[int, int]:
@@ -110,8 +102,8 @@ def test_poison_article_is_dead_lettered_and_the_partition_moves_on(env, tmp_pat
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     lines = [{"text": "1234567890 " * 30_000, "title": "poison", "url": "https://example.org/poison"}]
-    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
-        lines.append({"text": seed.read_text(encoding="utf-8").split("\n", 1)[1], "url": f"https://example.org/{seed.stem}"})
+    for seed in seed_paths()[:3]:
+        lines.append({"text": seed_body(seed), "url": f"https://example.org/{seed.stem}"})
     (inbox / "batch.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
     summary = json.loads(svodka(env, "ingest", str(inbox), "--wait", "--json").stdout.strip().splitlines()[-1])
     assert summary == {"published": 4, "stored": 3, "duplicates": 0, "dead_lettered": 1}

@@ -18,18 +18,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from svodka.settings import PIPELINE_TOPICS, TOPIC_ENRICHED
 from svodka.runtime.localkafka import port_open
-from svodka.runtime.topics import consumer_lag, ensure_topics
+from svodka.runtime.topics import consumer_lag
+from svodka.settings import TOPIC_ENRICHED
+from svodka.timeutil import now_iso
 from svodka_services.cli import stack
-from tests.conftest import svodka_env
-from tests.helpers import SVODKA, settings_for, spawn
-from tests.integration.test_sink_faults import enriched, wait_rows
+from tests.kit import kafka
+from tests.kit.kafka import create_topics, svodka_env
+from tests.kit.processes import SVODKA, kill_all, settings_for, spawn_sink, wait_rows
+from tests.kit.records import enriched
+from tests.kit.waiting import wait_until as wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -40,17 +41,10 @@ GROUP = "svodka-sink"
 def obs_env(private_kafka, tmp_path):
     env = svodka_env(tmp_path / "home", private_kafka, SVODKA_SINK_BATCH_SIZE="50", SVODKA_STALL_SECONDS="3")
     settings = settings_for(env)
-    asyncio.run(ensure_topics(settings.kafka_bootstrap, PIPELINE_TOPICS, settings.partitions))
+    create_topics(settings.kafka.bootstrap, settings.kafka.partitions)
     procs: list[stack.ServiceProc] = []
     yield env, settings, procs
-    for proc in procs:
-        if proc.alive:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-def spawn_sink(env: dict, settings, procs: list) -> stack.ServiceProc:
-    """Start a sink worker with the test's environment and record it where ``svodka status`` looks."""
-    return spawn(env, "sink", procs, register=True)
+    kill_all(procs)
 
 
 def get(url: str) -> tuple[int, bytes, str]:
@@ -80,43 +74,22 @@ def metrics(sink: stack.ServiceProc) -> dict[str, float]:
     return samples
 
 
-def wait_for(predicate, timeout: float, step: float = 0.3):
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(step)
-        value = predicate()
-    return value
-
-
 def svodka_status(env) -> dict:
     proc = subprocess.run([*SVODKA, "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-async def publish(bootstrap: str, records) -> dict[int, int]:
-    """Publish to articles.enriched with ingested_at = now; return {partition: highwater}."""
-    now = datetime.now(timezone.utc).isoformat()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        sent = await asyncio.gather(*[
-            await producer.send(TOPIC_ENRICHED, dataclasses.replace(r, ingested_at=now).to_json(), key=r.id.encode())
-            for r in records])
-    finally:
-        await producer.stop()
-    ends: dict[int, int] = {}
-    for meta in sent:
-        ends[meta.partition] = max(ends.get(meta.partition, 0), meta.offset + 1)
-    return ends
+def publish(bootstrap: str, records) -> dict[int, int]:
+    """Publish to articles.enriched with ingested_at = now; return {partition: end offset}."""
+    now = now_iso()
+    return kafka.publish(bootstrap, TOPIC_ENRICHED, [dataclasses.replace(r, ingested_at=now) for r in records])
 
 
 def test_sink_metrics_count_stored_records_and_their_latency(obs_env):
     env, settings, procs = obs_env
-    sink = spawn_sink(env, settings, procs)
-    stack._wait_ready([sink], 90)
-    ends = asyncio.run(publish(settings.kafka_bootstrap, [enriched(i) for i in range(120)]))
+    sink = spawn_sink(env, procs, register=True)
+    ends = publish(settings.kafka.bootstrap, [enriched(i) for i in range(120)])
     assert wait_rows(sink, 120) == 120
 
     label = '{service="sink"}'
@@ -139,9 +112,8 @@ def test_sink_metrics_count_stored_records_and_their_latency(obs_env):
 def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
     env, settings, procs = obs_env
     # A first run stores and commits a few records, so the group has offsets to lag behind.
-    sink = spawn_sink(env, settings, procs)
-    stack._wait_ready([sink], 90)
-    asyncio.run(publish(settings.kafka_bootstrap, [enriched(i) for i in range(16)]))
+    sink = spawn_sink(env, procs, register=True)
+    publish(settings.kafka.bootstrap, [enriched(i) for i in range(16)])
     assert wait_rows(sink, 16) == 16
     os.killpg(sink.pid, signal.SIGTERM)  # a clean stop commits what was stored
     assert wait_for(lambda: not sink.alive, 30)
@@ -154,8 +126,8 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        sink = spawn_sink(env, settings, procs)
-        ends = asyncio.run(publish(settings.kafka_bootstrap, [enriched(i) for i in range(16, 116)]))
+        sink = spawn_sink(env, procs, register=True, ready=False)
+        ends = publish(settings.kafka.bootstrap, [enriched(i) for i in range(16, 116)])
         waiting = {(TOPIC_ENRICHED, p) for p in ends}
 
         def stalled():

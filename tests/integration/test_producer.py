@@ -10,27 +10,25 @@ import asyncio
 import codecs
 import io
 import json
+import os
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from svodka import text as textlib
 from svodka.settings import Settings
 from svodka.runtime.localkafka import free_port
-from svodka.records import Article, DeadLetter
+from svodka.records import Article, letter_id
 from svodka.runtime.topics import ensure_topics
-from svodka_services.producer.publisher import (
-    IngestOptions, IngestSummary, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
+from svodka_services.producer.command import (
+    IngestOptions, ProducerError, add_ingest_arguments, exit_code, ingest, options_from_args,
 )
-from tests.local_web import serving
+from tests.kit.kafka import Topics, articles_in, consume, letters_in, run_ingest
+from tests.kit.web import serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -39,77 +37,6 @@ SEED_COUNT = 5
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Topics:
-    raw: str
-    dlq: str
-
-
-@pytest.fixture
-def topics() -> Topics:
-    tag = uuid.uuid4().hex[:10]
-    return Topics(raw=f"test.raw.{tag}", dlq=f"test.dlq.{tag}")
-
-
-def settings_for(kafka, partitions: int = 4) -> Settings:
-    return Settings().with_(kafka_bootstrap=kafka.bootstrap, partitions=partitions)
-
-
-def run_ingest(kafka, topics: Topics, paths: list, **kw) -> tuple[IngestSummary, str]:
-    """ingest() in-process; returns the summary and what it wrote on stderr."""
-    err = io.StringIO()
-    options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, stderr=err, stdout=io.StringIO(),
-                            progress=False, broker_timeout=10, **kw)
-    summary = asyncio.run(ingest([str(p) for p in paths], options, settings_for(kafka)))
-    return summary, err.getvalue()
-
-
-def consume(bootstrap: str, topic: str) -> list:
-    """Every record of ``topic``, by partition and offset."""
-
-    async def read() -> list:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            [described] = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
-        parts = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-        if not parts:
-            return []
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
-        await consumer.start()
-        try:
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            ends = await consumer.end_offsets(parts)
-            records = []
-            deadline = time.monotonic() + 30
-            while any([await consumer.position(tp) < ends[tp] for tp in parts]):
-                assert time.monotonic() < deadline, "could not read the topic back"
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    records.extend(batch)
-            return sorted(records, key=lambda r: (r.partition, r.offset))
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(read())
-
-
-def articles_in(kafka, topic: str) -> list[tuple]:
-    """(key, Article, record) for each record of the topic."""
-    out = []
-    for record in consume(kafka.bootstrap, topic):
-        article = Article.from_json(record.value)
-        out.append((record.key.decode(), article, record))
-    return out
-
-
-def letters_in(kafka, topic: str) -> list[tuple]:
-    return [(r.key.decode(), DeadLetter.from_json(r.value), r) for r in consume(kafka.bootstrap, topic)]
 
 
 def producer_cmd(kafka, topics: Topics, *args: str) -> list[str]:
@@ -282,7 +209,7 @@ def test_bad_inputs_are_dead_lettered_and_the_run_goes_on(kafka, topics, tmp_pat
     letters = letters_in(kafka, topics.dlq)
     assert {letter.source: letter.reason.split(":", 1)[0] for _, letter, _ in letters} == expected
     for key, letter, _ in letters:
-        assert key == letter.id == textlib.sha256_hex(letter.source)[:20]
+        assert key == letter.id == letter_id("producer", letter.source, letter.reason.split(":")[0])
         assert letter.stage == "producer" and letter.at
         assert f"dead-lettered {letter.source}: {letter.reason}" in err
     by_source = {letter.source: letter for _, letter, _ in letters}
@@ -419,10 +346,73 @@ def test_rate_50_over_200_looped_articles_takes_4_seconds(kafka, topics, seeds_d
 def test_loop_as_fast_as_possible_with_progress(kafka, topics, seeds_dir):
     err = io.StringIO()
     options = IngestOptions(topic=topics.raw, dlq_topic=topics.dlq, loop=199, progress=True, stderr=err)
-    summary = asyncio.run(ingest([str(seeds_dir)], options, settings_for(kafka)))
+    summary = asyncio.run(ingest([str(seeds_dir)], options, Settings().with_(kafka_bootstrap=kafka.bootstrap, partitions=4)))
     assert summary.published == 1000 == len(summary.ids) == len(set(summary.ids))
     assert len(consume(kafka.bootstrap, topics.raw)) == 1000
     assert summary.articles_per_s > 200
     progress, _, summary_line = err.getvalue().rpartition("\n")[0].rpartition("\n")
     assert "\rsvodka: 1000/1000 articles" in progress
     assert summary_line.startswith("ingest: read 5, published 1000, ")
+
+
+GOOD_FILES = {
+    "a-good.txt": "Губернатор Приморья сообщил о строительстве 3 новых школ.",
+    "m-good.json": '{"text": "В Москве прошёл форум, собравший около 5 тысяч участников.", "title": "Форум"}',
+    "z-good.jsonl": '{"text": "Экспорт зерна вырос на 12 процентов."}\n',
+}
+
+
+def test_every_bad_input_in_a_directory_is_dead_lettered_and_the_good_files_are_published(kafka, topics, tmp_path):
+    """Every kind of bad input the producer knows, mixed with good files: each is dead-lettered with
+    its reason and the good ones are all published. Before, a 100,000-level nested JSON file raised
+    RecursionError out of the run and a FIFO blocked it for good."""
+    d = tmp_path / "mixed"
+    d.mkdir()
+    for name, text in GOOD_FILES.items():
+        (d / name).write_text(text, encoding="utf-8")
+    deep = "[" * 100_000 + "]" * 100_000
+    (d / "deep.json").write_text(deep)  # RecursionError in the JSON parser
+    (d / "deep-object.json").write_text('{"text": ' * 20_000 + '"x"' + "}" * 20_000)
+    (d / "deep-line.jsonl").write_text('{"text": "Первая строка в порядке."}\n' + deep + "\n")
+    (d / "empty.txt").write_bytes(b"")
+    (d / "blank.txt").write_text(" \n\t\n")
+    (d / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 64)
+    (d / "undecodable.txt").write_bytes(bytes(range(0x80, 0x100)) * 3)
+    (d / "too-large.txt").write_text("Большая статья. " * 20_000, encoding="utf-8")  # 580 kB
+    (d / "invalid.json").write_text('{"text": "нет конца')
+    (d / "no-text.json").write_text('{"title": "только заголовок"}')
+    (d / "text-number.json").write_text('{"text": 12345}')
+    (d / "list-of-numbers.json").write_text("[1, 2]")
+    (d / "empty-list.json").write_text("[]")
+    os.mkfifo(d / "fifo.txt")  # opening it would block the run
+    os.symlink("/nonexistent/file", d / "broken-link.txt")
+    os.symlink("/dev/zero", d / "device.txt")  # would never end
+    (d / "dir.txt").mkdir()  # a directory named like a file: walked into, nothing in it
+
+    started = time.monotonic()
+    summary, err = run_ingest(kafka, topics, [d], max_bytes=300_000)
+    took = time.monotonic() - started
+    assert took < 30, took
+
+    expected = {
+        "deep.json": "unprocessable", "deep-object.json": "unprocessable", "deep-line.jsonl:2": "unprocessable",
+        "empty.txt": "empty", "blank.txt": "empty", "binary.txt": "binary", "undecodable.txt": "undecodable",
+        "too-large.txt": "too_large", "invalid.json": "invalid_json", "no-text.json": "no_text",
+        "text-number.json": "no_text", "list-of-numbers.json#1": "invalid_json",
+        "list-of-numbers.json#2": "invalid_json", "empty-list.json": "empty", "fifo.txt": "unreadable",
+        "broken-link.txt": "unreadable", "device.txt": "unreadable",
+    }
+    letters = letters_in(kafka, topics.dlq)
+    got = {letter.source.removeprefix(f"{d}/"): letter.reason.split(":", 1)[0] for _, letter, _ in letters}
+    assert got == expected, set(got.items()) ^ set(expected.items())
+    for _, letter, _ in letters:
+        assert letter.reason and letter.stage == "producer"
+        assert f"dead-lettered {letter.source}" in err
+    assert "RecursionError" in " ".join(letter.reason for _, letter, _ in letters)
+    published = sorted(a.text for _, a, _ in articles_in(kafka, topics.raw))
+    assert published == sorted(["Губернатор Приморья сообщил о строительстве 3 новых школ.",
+                                "В Москве прошёл форум, собравший около 5 тысяч участников.",
+                                "Экспорт зерна вырос на 12 процентов.", "Первая строка в порядке."])
+    assert summary.published == 4 and summary.dead_lettered == len(expected)
+    assert summary.skipped == dict(Counter(expected.values()))
+    assert exit_code(summary) == 1  # partial: some input dead-lettered

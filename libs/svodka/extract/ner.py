@@ -37,7 +37,6 @@ docs/BENCHMARKS.notes.md); the faster one with identical tags is the default.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -227,7 +226,7 @@ class NerTagger:
     """natasha's news NER model over pre-tokenised text, in packed batches.
 
     ``backend`` is "onnx" (the default when onnxruntime is installed) or
-    "numpy"; ``SVODKA_NER_BACKEND`` overrides the default. Both run the first
+    "numpy" (the service passes ``SVODKA_NER_BACKEND``). Both run the first
     layer from the per-word cache and give the same tags.
     """
 
@@ -248,7 +247,7 @@ class NerTagger:
         self._proj = np.zeros((max(int(cache_rows), 2), 3 * self._first_filters), dtype=np.float32)
         self._rows: dict[str, int] = {}
         if backend is None:
-            backend = os.environ.get("SVODKA_NER_BACKEND") or ("onnx" if _has_onnxruntime() else "numpy")
+            backend = "onnx" if _has_onnxruntime() else "numpy"
         if backend not in ("numpy", "onnx"):
             raise ValueError(f"unknown NER backend {backend!r} (numpy or onnx)")
         self.backend = backend

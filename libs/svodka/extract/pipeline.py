@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Sequence
 
 from .canonical import AliasTable, Resolver
@@ -32,6 +31,7 @@ from .figures import find_figures
 from .lang import RU, detect
 from .ner import NerSpan, NerTagger, Tokens, tokenize
 from svodka.records import Article, EnrichedArticle, Figure, Mention
+from svodka.timeutil import now_iso
 
 # slovnet's NER reads a whole text as one sequence; very long texts are fed in
 # chunks of whole sentences so memory stays bounded.
@@ -65,10 +65,6 @@ class Segmented:
         if chunk_stop > chunk_start:
             chunks.append((chunk_start, chunk_stop))
         return [self.tokens.between(a, b) for a, b in chunks if text[a:b].strip()]
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class Extractor:
@@ -134,7 +130,7 @@ class Extractor:
             mentions=mentions,
             figures=figures,
             replay_of=article.replay_of,
-            extracted_at=_utc_now(),
+            extracted_at=now_iso(),
         )
 
     def extract_text(self, text: str, *, id: str = "", source: str = "",

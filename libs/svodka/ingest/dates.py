@@ -1,8 +1,7 @@
 """Publication dates: from a dateline in the text, from feed and page metadata.
 
 Pure functions, no I/O. Everything returned is an aware ``datetime`` in UTC and
-is written on the wire by ``to_iso`` as ``YYYY-MM-DDTHH:MM:SS+00:00`` (ISO 8601, the
-form records.utc_now uses).
+is written on the wire by ``svodka.timeutil.to_iso`` as ``YYYY-MM-DDTHH:MM:SS+00:00``.
 
 The rules (also in docs/records.md):
 
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-UTC = timezone.utc
+from svodka.timeutil import UTC, parse_utc, utc_now
 MOSCOW = timezone(timedelta(hours=3))
 HEAD_CHARS = 1200
 MIN_YEAR = 1990
@@ -109,20 +108,6 @@ class Dateline:
     start: int
 
 
-def to_iso(when: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS+00:00`` (naive datetimes are taken as UTC), as records.utc_now writes times."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def to_iso_ms(when: datetime) -> str:
-    """Like ``to_iso`` with milliseconds: ``YYYY-MM-DDTHH:MM:SS.mmm+00:00`` (for ingested_at)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
 def from_header(value: str) -> datetime | None:
     """The seed header's ``YYYY-MM-DD`` as midnight UTC, or None if it is not a real date."""
     try:
@@ -140,15 +125,9 @@ def parse_datetime(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    iso = value.replace("z", "Z")
-    if iso.endswith("Z"):
-        iso = iso[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(iso)
-    except ValueError:
-        when = None
+    when = parse_utc(value)
     if when is not None:
-        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        return when
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -170,7 +149,7 @@ def find_dateline(text: str, reference: datetime | None = None, head_chars: int 
     ``reference`` (default now) is "today" for the year-less dates and the
     future check; it is normally the ingest time.
     """
-    reference = reference or datetime.now(UTC)
+    reference = reference or utc_now()
     if reference.tzinfo is None:
         reference = reference.replace(tzinfo=UTC)
     head = text[:head_chars]

@@ -32,17 +32,19 @@ import fnmatch
 import json
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from svodka import text as textlib
-from svodka.ingest.dates import find_dateline, from_header, parse_datetime, to_iso, to_iso_ms
-from svodka.records import Article, DeadLetter
+from svodka.ingest.dates import find_dateline, from_header, parse_datetime
+from svodka.ingest.html import extract_page, html_charset
+from svodka.records import Article, DeadLetter, letter_id
+from svodka.timeutil import to_iso, to_iso_ms, utc_now
 
-UTC = timezone.utc
 KNOWN_EXTENSIONS = frozenset({".txt", ".json", ".jsonl", ".html", ".htm", ""})
 DEFAULT_MAX_BYTES = 1 << 20
 HEAD_BYTES = 200
@@ -61,6 +63,7 @@ UNREACHABLE = "unreachable"
 TIMEOUT = "timeout"
 HTTP_ERROR = "http_error"
 UNSUPPORTED = "unsupported"
+UNPROCESSABLE = "unprocessable"  # reading the input raised an error no other code names
 
 
 class DecodeError(ValueError):
@@ -84,14 +87,10 @@ class BadInput:
         return f"{self.reason}: {self.detail}"
 
     def dead_letter(self, at: str = "") -> DeadLetter:
-        return DeadLetter(
-            id=textlib.sha256_hex(self.source)[:20],
-            stage="producer",
-            source=self.source,
-            reason=self.message,
-            payload_head=self.head[:HEAD_BYTES].decode("utf-8", errors="replace"),
-            at=at or to_iso_ms(datetime.now(UTC)),
-        )
+        # Unique per input and reason: the same file failing for another reason in a later
+        # run keeps both reasons; the same failure again keeps one row.
+        return DeadLetter.of("producer", self.source, self.message, self.head[:HEAD_BYTES],
+                             id=letter_id("producer", self.source, self.reason), at=at or None)
 
 
 @dataclass
@@ -263,10 +262,6 @@ def guess_title(text: str) -> str:
     return first
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 def build_article(
     *,
     origin: str,
@@ -322,8 +317,6 @@ def article_from_plain(data: bytes, origin: str, source: str, ingested: datetime
 def article_from_html(data: bytes, origin: str, source: str, ingested: datetime, url: str = "",
                       declared: str | None = None) -> Article | BadInput:
     """An HTML page reduced to its article text (see web.extract_page)."""
-    from svodka.ingest.web import extract_page, html_charset  # web imports this module
-
     try:
         decoded = decode_bytes(data, declared or html_charset(data))
     except DecodeError as exc:
@@ -415,6 +408,10 @@ def articles_from_json(data: bytes, origin: str, source: str, ingested: datetime
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             yield BadInput(where, INVALID_JSON, f"{where}: {exc.msg} at column {exc.colno}", raw[:HEAD_BYTES])
+            continue
+        except RecursionError:
+            yield BadInput(where, UNPROCESSABLE, f"{where}: nested too deeply to read (RecursionError)",
+                           raw[:HEAD_BYTES])
             continue
         yield article_from_object(obj, f"{origin}:{lineno}", where, ingested, decoded.encoding, raw)
     if not found:
@@ -521,8 +518,15 @@ def walk(arg: str, glob: str = "*") -> Iterator[LocalInput | Ignored]:
 
 
 def read_file(item: LocalInput, max_bytes: int) -> tuple[bytes | None, BadInput | None]:
-    """The file's bytes, or why not (too large, unreadable)."""
+    """The file's bytes, or why not (too large, unreadable, not a regular file)."""
     try:
+        # Only regular files: opening a FIFO would block the whole run, a device never ends.
+        mode = os.stat(item.path).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else \
+                "not a regular file"
+            return None, BadInput(item.source, UNREADABLE, f"not a regular file ({what})")
         with open(item.path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > max_bytes:
@@ -550,7 +554,7 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
     for arg in args:
         if is_url(arg):
             continue
-        stamp = ingested or now_utc()
+        stamp = ingested or utc_now()
         if arg == STDIN:
             if stdin is None:
                 import sys
@@ -560,15 +564,33 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
             if bad is not None:
                 yield bad
                 continue
-            yield from articles_from_bytes(data, "auto", STDIN, STDIN, stamp)
+            yield from per_input(lambda: articles_from_bytes(data, "auto", STDIN, STDIN, stamp), STDIN, data)
             continue
         for item in walk(arg, glob):
             if isinstance(item, Ignored):
                 yield item
                 continue
-            data, bad = read_file(item, max_bytes)
-            if bad is not None:
-                yield bad
-                continue
-            yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or now_utc())
+            yield from per_input(lambda: _read_one(item, max_bytes, ingested), item.source)
+
+
+def _read_one(item: LocalInput, max_bytes: int, ingested: datetime | None) -> Iterator[Article | BadInput]:
+    data, bad = read_file(item, max_bytes)
+    if bad is not None:
+        yield bad
+        return
+    yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or utc_now())
+
+
+def per_input(read: Callable[[], Iterable[Article | BadInput]], source: str,
+              data: bytes = b"") -> Iterator[Article | BadInput]:
+    """What ``read()`` yields for one input; any error while reading it (a 100,000-level
+    JSON's RecursionError, a decoder's bug, an I/O error) ends that input as a BadInput
+    naming the error, never the run. Articles yielded before the error still count."""
+    try:
+        yield from read()
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - one input must not stop the run
+        detail = f"{type(exc).__name__}: {str(exc)[:300] or 'no message'}"
+        if isinstance(exc, RecursionError):
+            detail = "nested too deeply to read (RecursionError)"
+        yield BadInput(source, UNPROCESSABLE, detail, data[:HEAD_BYTES])
 

@@ -70,6 +70,7 @@ class LocalKafka:
     port: int = 9092
     partitions: int = 8
     heap: str = "512m"
+    java_opts: tuple[str, ...] = ()  # SVODKA_KAFKA_JAVA_OPTS
 
     @property
     def libs_dir(self) -> Path:
@@ -124,7 +125,7 @@ class LocalKafka:
             # over a two-minute benchmark (JFR), CPU the Python workers need on a laptop;
             # C1 code is fast enough for one local broker. SerialGC: one small heap.
             java, f"-Xmx{self.heap}", "-Xms128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            *os.environ.get("SVODKA_KAFKA_JAVA_OPTS", "").split(),
+            *self.java_opts,
             f"-Dlog4j2.configurationFile={KAFKA_DEPLOY / 'log4j2.properties'}",
             "-cp", f"{self.libs_dir.resolve()}/*", main, *args,
         ]
@@ -211,7 +212,7 @@ class LocalKafka:
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return
-        _terminate(pid, timeout)
+        terminate(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
 
     def kill(self) -> None:
@@ -236,7 +237,8 @@ def scratch_broker(home: Path, jar_cache: Path = REPO_ROOT / ".svodka") -> Local
     return broker
 
 
-def _terminate(pid: int, timeout: float) -> None:
+def terminate(pid: int, timeout: float) -> None:
+    """SIGTERM process group ``pid``; SIGKILL it if it is still alive after ``timeout`` seconds."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:

@@ -26,13 +26,16 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 
-DEFAULT_STALL_SECONDS = 60.0
+from svodka.settings import ObserveSettings
+from svodka.timeutil import parse_utc, utc_now
+
+DEFAULT_STALL_SECONDS = ObserveSettings.stall_seconds  # SVODKA_STALL_SECONDS
 
 BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
@@ -115,22 +118,6 @@ class StallTracker:
         return sorted(result, key=lambda p: (p.topic, p.partition))
 
 
-def stall_seconds_from_env() -> float:
-    try:
-        return float(os.environ.get("SVODKA_STALL_SECONDS", "").strip() or DEFAULT_STALL_SECONDS)
-    except ValueError:
-        return DEFAULT_STALL_SECONDS
-
-
-def parse_utc(value: str) -> datetime | None:
-    """An ISO 8601 timestamp (``Z`` or an offset; naive means UTC), or None if it is not one."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 class Observer:
     """Counters, histograms and the health report of one service process.
 
@@ -182,7 +169,7 @@ class Observer:
         """Observe the time from ``ingested_at`` (ISO 8601) to now; ignore a missing or bad value."""
         start = parse_utc(ingested_at)
         if start is not None:
-            self.latency(((now or datetime.now(timezone.utc)) - start).total_seconds())
+            self.latency(((now or utc_now()) - start).total_seconds())
 
     def progress(self, topic: str, partition: int, offset: int) -> None:
         self.tracker.progress(topic, partition, offset)
@@ -255,7 +242,8 @@ def _faust_partitions(app) -> list[PartitionInfo]:
     return result
 
 
-def install(app, service: str, health: Callable[[], dict] | None = None) -> Observer:
+def install(app, service: str, health: Callable[[], dict] | None = None,
+            stall_seconds: float = DEFAULT_STALL_SECONDS) -> Observer:
     """Expose ``/metrics/`` and ``/health/`` on ``app``'s web server; return the service's Observer.
 
     Call once per app, at import time (next to ``make_app``). ``health`` returns extra
@@ -264,7 +252,7 @@ def install(app, service: str, health: Callable[[], dict] | None = None) -> Obse
     from faust import Sensor
     from faust.web import Request, Response, View
 
-    observer = Observer(service, stall_seconds=stall_seconds_from_env(), partitions=lambda: _faust_partitions(app),
+    observer = Observer(service, stall_seconds=stall_seconds, partitions=lambda: _faust_partitions(app),
                         extra=health)
 
     class ProgressSensor(Sensor):

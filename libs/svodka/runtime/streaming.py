@@ -15,29 +15,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
-from pathlib import Path
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import faust
+from faust.types import TableT
 
-from svodka.settings import Settings
+from svodka.runtime.faust_internals import fetch_in_bulk
+from svodka.settings import Settings, SettingsError
 from svodka.runtime.topics import ensure_topics
 
+__all__ = ["declared_topics", "fetch_in_bulk", "make_app", "raw_topic", "run", "serve", "table"]
 
-def make_app(service: str, settings: Settings | None = None, **overrides) -> faust.App:
+
+def make_app(service: str, settings: Settings, **overrides: Any) -> faust.App:
     """A faust app for ``service`` (dedup, extract, sink) configured from settings.
 
-    The data dir and web port come from ``SVODKA_DATA_DIR`` / ``SVODKA_WEB_PORT``
-    so several workers of one service can run side by side (``svodka up`` sets them).
+    The data dir and web port are per worker (``settings.worker``) so several workers
+    of one service can run side by side (``svodka up`` sets them).
     """
-    settings = settings or Settings.from_env()
-    datadir = Path(os.environ.get("SVODKA_DATA_DIR") or settings.home / "data" / service)
-    conf = dict(
+    conf: dict[str, Any] = dict(
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="rocksdb://",
-        datadir=str(datadir),
-        web_port=int(os.environ.get("SVODKA_WEB_PORT") or 0) or 6066,
+        datadir=str(settings.data_dir(service)),
+        web_port=settings.worker.web_port,
         web_bind="127.0.0.1",
         web_host="127.0.0.1",
         topic_partitions=settings.partitions,
@@ -49,7 +52,7 @@ def make_app(service: str, settings: Settings | None = None, **overrides) -> fau
         producer_compression_type="snappy",
         # How often consumed offsets are committed; tests raise it to kill a worker
         # between its writes and its commit.
-        broker_commit_interval=float(os.environ.get("SVODKA_COMMIT_INTERVAL") or 1.0),
+        broker_commit_interval=settings.worker.commit_interval,
         stream_buffer_maxsize=1024,
         # Do not wait for in-flight events at shutdown or rebalance: a sink retrying an
         # unstored batch would hold SIGTERM forever. Unacknowledged events are simply
@@ -74,55 +77,29 @@ async def _quiet_root_logger() -> None:
         root.setLevel(logging.WARNING)
 
 
-def fetch_in_bulk(app: faust.App, min_bytes: int, max_wait_s: float) -> None:
-    """Have ``app``'s consumer ask the broker for at least ``min_bytes`` per fetch,
-    waiting up to ``max_wait_s`` for them.
-
-    faust-streaming builds its aiokafka consumer with ``fetch_min_bytes=1`` and has no
-    setting for it, so a consumer of a topic that fills record by record (the sink of
-    ``articles.enriched``) fetches each record on its own. Measured with two extract
-    workers at ~75 articles/s: one fetch per record cost the sink 0.9 ms of CPU an
-    article and the broker 0.6 ms more; asking for 256 kB (or 0.3 s) took the sink to
-    1.9 ms and the broker to 1.5 ms, and throughput up 7%. Only for a consumer that
-    batches anyway: the wait adds up to ``max_wait_s`` of latency.
-
-    It sets two attributes of aiokafka's Fetcher (``_fetch_min_bytes``,
-    ``_fetch_max_wait_ms``, read each time a fetch request is built), once the consumer
-    exists and again after each rebalance; if a faust or aiokafka upgrade moves them, it
-    logs a warning and fetching stays as it was.
-    """
-
-    async def _tune(sender, *args, **kwargs) -> None:
-        consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
-        fetcher = getattr(consumer, "_fetcher", None)
-        if fetcher is None or not hasattr(fetcher, "_fetch_min_bytes"):
-            logging.getLogger("svodka").warning(
-                "cannot tune fetches (faust/aiokafka internals changed); fetching record by record")
-            return
-        fetcher._fetch_min_bytes = min_bytes
-        fetcher._fetch_max_wait_ms = int(max_wait_s * 1000)
-
-    app.on_partitions_assigned.connect(_tune)
-
-
 # Topic names each app uses, so ``run`` can create them before faust subscribes.
-_APP_TOPICS: dict[str, set[str]] = {}
+_DECLARED: weakref.WeakKeyDictionary[faust.App, set[str]] = weakref.WeakKeyDictionary()
 
 
 def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     """A topic of raw bytes keys and values (our records encode themselves)."""
-    _APP_TOPICS.setdefault(app.conf.id, set()).update(names)
+    _DECLARED.setdefault(app, set()).update(names)
     return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw",
                      value_serializer="raw", partitions=app.conf.topic_partitions)
 
 
-def table(app: faust.App, name: str, **kwargs) -> faust.TableT:
+def table(app: faust.App, name: str, **kwargs) -> TableT:
     """A faust table whose changelog topic ``run`` also creates up front (co-partitioned)."""
-    _APP_TOPICS.setdefault(app.conf.id, set()).add(f"{app.conf.id}-{name}-changelog")
+    _DECLARED.setdefault(app, set()).add(f"{app.conf.id}-{name}-changelog")
     return app.Table(name, partitions=app.conf.topic_partitions, **kwargs)
 
 
-def run(app: faust.App) -> None:
+def declared_topics(app: faust.App) -> list[str]:
+    """The topics (changelogs included) ``app`` declared through ``raw_topic`` and ``table``."""
+    return sorted(_DECLARED.get(app, ()))
+
+
+def run(app: faust.App, settings: Settings) -> None:
     """The service's command line (faust's, with ``worker`` and ``--help``).
 
     Before a worker starts, the topics it reads and writes are created with the
@@ -131,7 +108,17 @@ def run(app: faust.App) -> None:
     (docker-compose, k8s) should need no separate set-up step.
     """
     if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
-        settings = Settings.from_env()
-        asyncio.run(ensure_topics(settings.kafka_bootstrap, sorted(_APP_TOPICS.get(app.conf.id, ())),
+        asyncio.run(ensure_topics(settings.kafka_bootstrap, declared_topics(app),
                                   app.conf.topic_partitions, settings.replication_factor))
     app.main()
+
+
+def serve(build: Callable[[Settings], faust.App]) -> None:
+    """A service's ``__main__``: settings from the environment, the app from ``build``, ``run``.
+    A setting that cannot be used ends the process with its name (exit 2), not a traceback."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"svodka: configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    run(build(settings), settings)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from svodka.records import DeadLetter, Duplicate, EnrichedArticle
+from svodka.timeutil import UTC, parse_utc, utc_now
 
 ARTICLE_COLUMNS = ["id", "source", "title", "published_at", "date_source", "lang", "ingested_at",
                    "length", "mentions", "figures", "replay_of"]
@@ -15,31 +16,25 @@ FIGURE_COLUMNS = ["article_id", "ordinal", "published_at", "unit", "modifier", "
 DUPLICATE_COLUMNS = ["id", "dup_of", "similarity", "method", "source", "title", "published_at", "ingested_at"]
 DEAD_LETTER_COLUMNS = ["id", "stage", "source", "reason", "payload_head", "at"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_time(value: str | None, fallback: datetime | None = None) -> datetime:
-    """An ISO 8601 string as an aware UTC datetime; naive means UTC; bad or empty → fallback."""
-    if value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
-            return parsed.astimezone(timezone.utc)
+    """``timeutil.parse_utc(value)``; a bad or empty value gives ``fallback`` (default the epoch)."""
+    parsed = parse_utc(value)
+    if parsed is not None:
+        return parsed
     return fallback if fallback is not None else EPOCH
 
 
 def article_time(a: EnrichedArticle) -> datetime:
     """When the article was published, or else when it was ingested: every row gets a time."""
-    return parse_time(a.published_at, parse_time(a.ingested_at, datetime.now(timezone.utc)))
+    return parse_time(a.published_at, parse_time(a.ingested_at, utc_now()))
 
 
 def article_row(a: EnrichedArticle) -> list:
     return [a.id, a.source, a.title, article_time(a), a.date_source, a.lang,
-            parse_time(a.ingested_at, datetime.now(timezone.utc)), a.length, len(a.mentions), len(a.figures),
+            parse_time(a.ingested_at, utc_now()), a.length, len(a.mentions), len(a.figures),
             a.replay_of or ""]
 
 
@@ -57,10 +52,10 @@ def figure_rows(a: EnrichedArticle) -> list[list]:
 
 
 def duplicate_row(d: Duplicate) -> list:
-    ingested = parse_time(d.ingested_at, datetime.now(timezone.utc))
+    ingested = parse_time(d.ingested_at, utc_now())
     return [d.id, d.dup_of, float(d.similarity), d.method, d.source, d.title,
             parse_time(d.published_at, ingested), ingested]
 
 
 def dead_letter_row(d: DeadLetter) -> list:
-    return [d.id, d.stage, d.source, d.reason, d.payload_head, parse_time(d.at, datetime.now(timezone.utc))]
+    return [d.id, d.stage, d.source, d.reason, d.payload_head, parse_time(d.at, utc_now())]

@@ -25,7 +25,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
@@ -109,10 +108,9 @@ class Writer:
                 try:
                     self._write_articles([article], result)
                 except DatabaseError as exc:
-                    result.rejected.append(DeadLetter(
-                        id=article.id, stage="sink", source=article.source,
-                        reason=f"ClickHouse refused the article: {_short(exc)}",
-                        payload_head=article.title[:200], at=_now()))
+                    result.rejected.append(DeadLetter.of(
+                        "sink", article.source, f"ClickHouse refused the article: {_short(exc)}",
+                        article.title, id=article.id))
         self._insert_keyed("duplicates", duplicates, lambda d: d.id, R.duplicate_row, R.DUPLICATE_COLUMNS,
                            "id", result)
         self._insert_keyed("dead_letters", letters + result.rejected, lambda d: f"{d.stage}:{d.id}",
@@ -136,8 +134,8 @@ class Writer:
             have = stored[table]
             rows = [row for a in todo if a.id not in have for row in make_rows(a)]
             keys = [a.id for a in todo if a.id not in have]
-            self._insert(table, rows, columns, keys, result)
-        self._insert("articles", [R.article_row(a) for a in todo], R.ARTICLE_COLUMNS, todo_ids, result)
+            self.insert_rows(table, rows, columns, keys, result)
+        self.insert_rows("articles", [R.article_row(a) for a in todo], R.ARTICLE_COLUMNS, todo_ids, result)
 
     def _insert_keyed(self, table, records, key, make_row, columns, key_sql, result) -> None:
         if not records:
@@ -145,7 +143,7 @@ class Writer:
         have = self._existing(table, key_sql, [key(r) for r in records])
         todo = [r for r in records if key(r) not in have]
         result.skipped += len(records) - len(todo)
-        self._insert(table, [make_row(r) for r in todo], columns, [key(r) for r in todo], result)
+        self.insert_rows(table, [make_row(r) for r in todo], columns, [key(r) for r in todo], result)
 
     def _stored_articles(self, ids: Sequence[str]) -> dict[str, set[str]]:
         """Which of the ids each article table already holds, in one round trip
@@ -176,8 +174,11 @@ class Writer:
             raise TransientError(f"ClickHouse unreachable: {_short(exc)}") from exc
         return {r[0] for r in rows}
 
-    def _insert(self, table: str, rows: list[list], columns: list[str], keys: Sequence[str],
-                result: WriteResult) -> None:
+    def insert_rows(self, table: str, rows: list[list], columns: list[str], keys: Sequence[str],
+                    result: WriteResult) -> None:
+        """One insert of ``rows`` into ``table``, idempotent: its deduplication token is the
+        table and the rows' ``keys``, so the same insert repeated (a retried or redelivered
+        batch) stores nothing twice, in the table and in its materialized views."""
         if not rows:
             return
         settings = {
@@ -201,7 +202,3 @@ class Writer:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:500]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()

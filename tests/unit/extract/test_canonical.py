@@ -15,6 +15,7 @@ from svodka.extract.canonical import (
     syllable_key,
 )
 from svodka.extract.entities import EntityFinder
+from tests.kit import models
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +25,7 @@ def aliases():
 
 @pytest.fixture(scope="module")
 def ner():
-    from natasha import NewsEmbedding, NewsNERTagger
-
-    return NewsNERTagger(NewsEmbedding())
+    return models.ner_tagger()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""svodka.runtime.streaming.fetch_in_bulk: the fetch settings reach aiokafka's fetcher, and a
+"""svodka.runtime.faust_internals.fetch_in_bulk: the fetch settings reach aiokafka's fetcher, and a
 faust/aiokafka that moved them leaves the worker running with a warning."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 import logging
 from types import SimpleNamespace
 
-from svodka.runtime.streaming import fetch_in_bulk
+from svodka.runtime.faust_internals import fetch_in_bulk
 
 
 class _Signal:

@@ -12,8 +12,10 @@ from svodka import text as textlib
 from svodka.runtime.localkafka import free_port
 from svodka.records import Article
 from svodka.ingest.sources import BadInput
-from svodka.ingest.web import WebOptions, extract_page, html_charset, parse_feed, read_urls
-from tests.local_web import serving
+from svodka.ingest.feeds import parse_feed
+from svodka.ingest.html import extract_page, html_charset
+from svodka.ingest.web import WebOptions, read_urls
+from tests.kit.web import serving
 
 @pytest.fixture
 def web():

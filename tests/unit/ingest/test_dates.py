@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from svodka.ingest import dates
+from svodka.timeutil import to_iso
+from tests.kit.seeds import seed_texts
 
 UTC = timezone.utc
 REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -14,7 +16,7 @@ REF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 def when(text: str, reference: datetime = REF) -> str | None:
     found = dates.find_dateline(text, reference)
-    return dates.to_iso(found.when) if found else None
+    return to_iso(found.when) if found else None
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -67,8 +69,8 @@ def test_only_the_head_is_searched():
     assert when(text) is None
 
 
-def test_seeds(seeds_dir):
-    found = {p.name[:3]: when(p.read_text(encoding="utf-8")) for p in sorted(seeds_dir.glob("*.txt"))}
+def test_seeds():
+    found = {name: when(text) for name, text in seed_texts().items()}
     assert found["002"] == "2023-10-19T05:56:00+00:00"
     assert found["004"] == "2025-11-07T00:00:00+00:00"
     assert found["001"] is None
@@ -85,7 +87,7 @@ def test_seeds(seeds_dir):
     ("19 октября 2023 г.", "2023-10-19T00:00:00+00:00"),
 ])
 def test_parse_datetime(value, expected):
-    assert dates.to_iso(dates.parse_datetime(value)) == expected
+    assert to_iso(dates.parse_datetime(value)) == expected
 
 
 @pytest.mark.parametrize("value", ["", "вчера", "2023-13-45", None, 20231019])
@@ -93,8 +95,6 @@ def test_parse_datetime_rejects(value):
     assert dates.parse_datetime(value) is None
 
 
-def test_from_header_and_formats():
-    assert dates.to_iso(dates.from_header("2025-07-12")) == "2025-07-12T00:00:00+00:00"
+def test_from_header():
+    assert to_iso(dates.from_header("2025-07-12")) == "2025-07-12T00:00:00+00:00"
     assert dates.from_header("2025-02-30") is None
-    assert dates.to_iso_ms(datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)) == "2025-01-02T03:04:05.678+00:00"
-    assert dates.to_iso(datetime(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05+00:00"  # naive = UTC

@@ -12,8 +12,9 @@ import pytest
 
 from svodka.ingest import sources
 from svodka import text as textlib
-from svodka.records import Article, DeadLetter
+from svodka.records import letter_id, Article, DeadLetter
 from svodka.ingest.sources import BadInput, Ignored
+from tests.kit.seeds import seed_paths
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -106,7 +107,7 @@ def test_seeds_read_with_titles_dates_and_stable_ids(seeds_dir, monkeypatch):
     monkeypatch.chdir(seeds_dir.parent)
     assert [a.id for a in articles(read(["seeds/"]))] == [a.id for a in relative]
     assert [a.id for a in articles(read([seeds_dir.resolve()]))] == [a.id for a in relative]
-    singles = articles(read(sorted(Path("seeds").glob("*.txt"))))
+    singles = articles(read([p.relative_to(seeds_dir.parent) for p in seed_paths()]))
     assert [a.id for a in singles] == [a.id for a in relative]
 
 
@@ -249,7 +250,8 @@ def test_dead_letter_record():
     item = BadInput("dir/x.bin", sources.BINARY, "contains NUL bytes", b"\xff\xfe\x00abc" + b"z" * 300)
     letter = item.dead_letter(at="2026-01-01T00:00:00.000+00:00")
     assert isinstance(letter, DeadLetter)
-    assert letter.id == textlib.sha256_hex("dir/x.bin")[:20]
+    assert letter.id == letter_id("producer", "dir/x.bin", sources.BINARY)  # unique per input and reason
+    assert BadInput("dir/x.bin", sources.EMPTY, "0 bytes").dead_letter().id != letter.id
     assert (letter.stage, letter.source, letter.reason) == ("producer", "dir/x.bin", "binary: contains NUL bytes")
     assert letter.payload_head == (b"\xff\xfe\x00abc" + b"z" * 194).decode("utf-8", errors="replace")
     assert DeadLetter.from_json(letter.to_json()) == letter

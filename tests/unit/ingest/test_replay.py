@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from svodka import text as textlib
-from svodka.ingest.dates import to_iso
+from svodka.timeutil import to_iso
 from svodka.records import Article
 from svodka.ingest.replay import Pacer, copy_dict, make_copy, replay_order, replay_time, with_copies
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -15,21 +14,16 @@ from svodka.extract.entities import (
     person_variants,
     strip_east_asian_ending,
 )
-from svodka.text import split_seed_header
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-
+from tests.kit import models
+from tests.kit.seeds import seed_body, seed_paths
 
 def seed(prefix: str) -> str:
-    path = next(SEEDS.glob(prefix + "_*.txt"))
-    return split_seed_header(path.read_text(encoding="utf-8"))[1]
+    return seed_body(prefix)
 
 
 @pytest.fixture(scope="module")
 def ner():
-    from natasha import NewsEmbedding, NewsNERTagger
-
-    return NewsNERTagger(NewsEmbedding())
+    return models.ner_tagger()
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +199,8 @@ def test_gazetteer_finds_what_natasha_misses(ner, finder):
 
 
 def test_offsets_are_exact_on_all_seeds(ner, finder):
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = split_seed_header(path.read_text(encoding="utf-8"))[1]
+    for path in seed_paths():
+        text = seed_body(path)
         for s in spans_of(ner, finder, text):
             assert text[s.start:s.stop] == s.text, (path.name, s)
             assert s.type in ("PER", "ORG", "LOC")

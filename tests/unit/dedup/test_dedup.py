@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from svodka.dedup import chain as dedup
+from svodka import dedup
 from svodka.records import Article
-from svodka.text import split_seed_header
+from svodka.settings import Settings
+from svodka.text import normalize, split_seed_header
+from tests.kit.perturb import (
+    PERTURBATIONS, editor_note_added, every_tenth_word_replaced, new_header_line, paragraph_removed,
+)
+from tests.kit.records import article
+from tests.kit.seeds import seed_texts
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
-SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))}
-INGESTED = "2025-11-10T12:00:00.000+00:00"
-
-
-def article(ident: str, text: str, *, copy: int = 0, published_at: str | None = None,
-            ingested_at: str = INGESTED) -> Article:
-    return Article(id=ident, source=f"test://{ident}", text=text, title=ident, copy=copy,
-                   replay_of=ident.split("-")[0] if copy else None, published_at=published_at,
-                   ingested_at=ingested_at)
+SEEDS = seed_texts()
 
 
 def seed_article(name: str, copy: int = 0) -> Article:
@@ -42,63 +37,8 @@ def loaded(*names: str, params: dedup.DedupParams | None = None) -> dedup.LocalD
     return deduper
 
 
-# -- perturbations: deterministic edits of a seed --------------------------------------------
-
-def _body(text: str) -> tuple[str, str]:
-    """(the seed's ` date …` header line start, the rest)."""
-    date, body = split_seed_header(text)
-    return (f" date {date} " if date else ""), body
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [p for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
-
-
-def new_header_line(text: str) -> str:
-    head, body = _body(text)
-    return head + "Главное к этому часу: политика, экономика, происшествия\n" + body
-
-
-def paragraph_removed(text: str) -> str:
-    """Drop the longest paragraph (the hardest case for this edit)."""
-    head, body = _body(text)
-    paragraphs = _paragraphs(body)
-    longest = max(range(len(paragraphs)), key=lambda i: len(paragraphs[i].split()))
-    return head + "\n\n".join(p for i, p in enumerate(paragraphs) if i != longest)
-
-
-def editor_note_added(text: str) -> str:
-    return text.rstrip() + "\nПрим. ред. Материал дополнен после публикации: уточнены даты и имена.\n"
-
-
-def whitespace_and_quotes(text: str) -> str:
-    text = text.replace("«", "„").replace("»", "“").replace('"', "«")
-    lines = [re.sub(r" ", "  ", line).rstrip() + "   " for line in text.split("\n")]
-    return "\r\n".join(lines)
-
-
-_REPLACEMENTS = ("также", "однако", "впрочем", "сегодня", "снова", "вновь", "позже")
-
-
-def every_tenth_word_replaced(text: str) -> str:
-    head, body = _body(text)
-    out, n = [], 0
-    for token in re.split(r"(\s+)", body):
-        if token and not token.isspace():
-            n += 1
-            if n % 10 == 0:
-                token = _REPLACEMENTS[(n // 10) % len(_REPLACEMENTS)]
-        out.append(token)
-    return head + "".join(out)
-
-
-PERTURBATIONS = {
-    "new header line": new_header_line,
-    "one paragraph removed": paragraph_removed,
-    "editor's note added": editor_note_added,
-    "whitespace and quotes": whitespace_and_quotes,
-    "10% of words replaced": every_tenth_word_replaced,
-}
+def _body(text: str) -> str:
+    return split_seed_header(text)[1]
 
 
 # -- the product's requirements -------------------------------------------------------------
@@ -112,7 +52,7 @@ def test_the_five_seeds_are_all_unique():
 def test_seeds_on_the_same_visit_are_far_below_the_threshold(a, b):
     """000, 001 and 003 report the same visit (other outlets, other words): distinct."""
     fp = dedup.Fingerprinter()
-    similarity = dedup.jaccard(*(fp.shingle_hashes(dedup.normalize(_body(SEEDS[n])[1])) for n in (a, b)))
+    similarity = dedup.jaccard(*(fp.shingle_hashes(normalize(_body(SEEDS[n]))) for n in (a, b)))
     assert similarity < 0.1 < dedup.DEFAULT_THRESHOLD
 
 
@@ -135,7 +75,7 @@ def test_perturbed_copy_is_a_duplicate_of_its_seed(name, kind):
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_only_the_date_line_changed_is_an_exact_duplicate(name):
     deduper = loaded()
-    _, body = _body(SEEDS[name])
+    body = _body(SEEDS[name])
     copy = article(f"redated{name}", " date 2030-01-02 " + body)
     decision = deduper.check(copy)
     assert decision.duplicate is not None
@@ -149,7 +89,7 @@ def test_the_hardest_perturbation_keeps_a_margin_over_the_threshold():
     fp = dedup.Fingerprinter()
 
     def shingles(text):
-        return fp.shingle_hashes(dedup.normalize(_body(text)[1]))
+        return fp.shingle_hashes(normalize(_body(text)))
 
     weakest = min(dedup.jaccard(shingles(t), shingles(f(t))) for t in SEEDS.values() for f in PERTURBATIONS.values())
     closest = max(dedup.jaccard(shingles(SEEDS[a]), shingles(SEEDS[b])) for a, b in itertools.combinations(SEEDS, 2))
@@ -167,9 +107,9 @@ def test_a_higher_threshold_lets_the_word_edit_through():
 
 def test_a_replay_of_the_same_id_is_unique_again_and_changes_no_state():
     deduper = loaded()
-    state = (dict(deduper.first_seen), dict(deduper.buckets))
+    state = (dict(deduper.state.first_seen), dict(deduper.state.buckets))
     assert deduper.check(seed_article("001")).unique
-    assert (deduper.first_seen, deduper.buckets) == state
+    assert (deduper.state.first_seen, deduper.state.buckets) == state
 
 
 def test_a_replayed_duplicate_gets_the_same_verdict():
@@ -210,23 +150,30 @@ def test_a_text_without_words_is_checked_exactly_only():
 def _simulate_interleaved(articles: list[Article], rng: random.Random) -> dict[str, str | None]:
     """The chain with many articles in flight: each step advances a random one by one
     stage, as partitions and workers interleave in the stream. Returns id → dup_of."""
-    deduper = dedup.LocalDeduper()
+    deduper = dedup.LocalDeduper(state=OneStageAtATime())
     in_flight = [deduper.hop(a) for a in articles]
     verdict: dict[str, str | None] = {}
     while in_flight:
         hop = in_flight.pop(rng.randrange(len(in_flight)))
-        table, key = deduper.table(hop.stage), hop.next_key
-        step = dedup.stage_step(hop, table.get(key), deduper.params)
-        if step.state is not None:
-            table[key] = step.state
-        if step.dup_of is not None:
-            verdict[hop.id] = step.dup_of
-        elif hop.stage == hop.nbands:
-            verdict[hop.id] = None
-        else:
-            hop.stage += 1
+        deduper.state.budget = 1
+        outcome = dedup.advance(hop, deduper.state, deduper.params)
+        if outcome.verdict is dedup.Verdict.ELSEWHERE:
             in_flight.append(hop)
+        else:
+            verdict[hop.id] = outcome.duplicate.dup_of if outcome.duplicate else None
     return verdict
+
+
+class OneStageAtATime(dedup.InMemoryStore):
+    """A store that lets the driver run one stage, then sends the hop "elsewhere"."""
+
+    budget = 0
+
+    def owns(self, stage: int, key: bytes) -> bool:
+        if self.budget:
+            self.budget -= 1
+            return True
+        return False
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -286,7 +233,7 @@ def test_a_touched_bucket_drops_its_expired_entries():
     newer = deduper.hop(article("new", every_tenth_word_replaced(SEEDS["001"]) + " ещё",
                                 published_at="2025-03-01T00:00:00+00:00"))
     newer.stage = 1
-    bucket = deduper.buckets[newer.band_key(0)] if newer.band_key(0) in deduper.buckets else None
+    bucket = deduper.state.buckets[newer.band_key(0)] if newer.band_key(0) in deduper.state.buckets else None
     step = dedup.band_step(newer, bucket, params)
     assert [e.id for e in dedup.decode_bucket(step.state)] == ["new"]
     assert dedup.newest_order(step.state, first_seen=False) == newer.order
@@ -306,23 +253,22 @@ def test_a_full_bucket_is_still_checked_but_takes_no_more_entries():
 
 # -- parameters, formats ---------------------------------------------------------------------
 
-def test_params_from_the_environment():
-    assert dedup.DedupParams.from_env({}) == dedup.DedupParams(0.5, 30)
-    params = dedup.DedupParams.from_env({"SVODKA_DEDUP_THRESHOLD": "0.7", "SVODKA_DEDUP_WINDOW_DAYS": "7"})
+def test_params_come_from_the_dedup_settings_and_refuse_what_cannot_work():
+    assert dedup.DedupParams.from_settings(Settings.from_env({}).dedup) == dedup.DedupParams(0.5, 30)
+    env = {"SVODKA_DEDUP_THRESHOLD": "0.7", "SVODKA_DEDUP_WINDOW_DAYS": "7"}
+    params = dedup.DedupParams.from_settings(Settings.from_env(env).dedup)
     assert (params.threshold, params.window_days, params.window_ms) == (0.7, 7.0, 7 * 86_400_000)
-    assert dedup.DedupParams.from_env({"SVODKA_DEDUP_WINDOW_DAYS": "7"}, window_days=3).window_days == 3
-    for bad in ({"SVODKA_DEDUP_THRESHOLD": "x"}, {"SVODKA_DEDUP_THRESHOLD": "0"}, {"SVODKA_DEDUP_THRESHOLD": "1.5"},
-                {"SVODKA_DEDUP_WINDOW_DAYS": "-1"}):
+    for threshold, days in ((0, 30), (1.5, 30), (0.5, -1)):
         with pytest.raises(dedup.DedupConfigError):
-            dedup.DedupParams.from_env(bad)
+            dedup.DedupParams(threshold, days)
 
 
 def test_exact_key_is_the_normalised_content_hash_with_the_copy_number():
     from svodka.text import content_hash
 
     a = seed_article("003")
-    assert dedup.exact_key(a) == content_hash(_body(SEEDS["003"])[1])
-    assert dedup.exact_key(seed_article("003", copy=4)) == content_hash(_body(SEEDS["003"])[1]) + ":4"
+    assert dedup.exact_key(a) == content_hash(_body(SEEDS["003"]))
+    assert dedup.exact_key(seed_article("003", copy=4)) == content_hash(_body(SEEDS["003"])) + ":4"
 
 
 def test_fingerprints_are_stable_across_processes():
@@ -358,3 +304,23 @@ def test_malformed_records_and_envelopes_are_refused(garbage):
 
 def test_partition_of_a_key_is_stable():
     assert dedup.partition_of(b"abc", 8) == dedup.partition_of(b"abc", 8) == 0x352441c2 % 8
+
+
+# -- the chain driver over a store ---------------------------------------------------------------
+
+class ExactOnly(dedup.InMemoryStore):
+    """A worker that owns the first-seen table's keys and none of the bands'."""
+
+    def owns(self, stage: int, key: bytes) -> bool:
+        return stage == dedup.EXACT_STAGE
+
+
+def test_the_driver_stops_where_the_store_does_not_own_the_key_and_resumes_elsewhere():
+    here, there = ExactOnly(), dedup.InMemoryStore()
+    hop = dedup.LocalDeduper().hop(seed_article("002"))
+    outcome = dedup.advance(hop, here, dedup.DedupParams())
+    assert outcome.verdict is dedup.Verdict.ELSEWHERE and hop.stage == 1  # on its way to band 1
+    assert list(here.first_seen) == [hop.exact_key] and not here.buckets
+    travelled = dedup.Hop(hop.wire)  # as the record arrives at the owner of band 1
+    assert dedup.advance(travelled, there, dedup.DedupParams()).verdict is dedup.Verdict.UNIQUE
+    assert len(there.buckets) == dedup.BANDS and not there.first_seen

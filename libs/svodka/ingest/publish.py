@@ -1,59 +1,59 @@
-"""The producer: read inputs, publish articles to ``articles.raw`` and bad inputs to ``articles.dlq``.
+"""Publishing articles: read inputs, send articles to ``articles.raw`` and bad inputs to ``articles.dlq``.
 
-``ingest()`` is the one entry point (the ``svodka ingest`` CLI and
-``python -m svodka_services.producer`` both call it):
+``publish(paths, options, settings, progress)`` is the library's one entry point; the
+producer command (svodka_services.producer: ``svodka ingest`` and
+``python -m svodka_services.producer``) adds the flags, the progress line and the
+summary around it.
 
 1. check the arguments (usage errors raise ProducerError before anything else);
 2. connect an idempotent aiokafka producer (acks=all, lz4), retrying for at most
    ``broker_timeout`` seconds, and create the two topics if they are missing;
 3. read every local input (sources.py) and URL (web.py); each bad input is
-   reported on stderr and sent to the dead-letter topic as a DeadLetter at once;
+   reported to ``progress`` and sent to the dead-letter topic as a DeadLetter at once;
 4. publish the articles (each followed by its ``--loop`` copies), paced by
    replay.Pacer, without awaiting each send: the send futures are gathered at the
    end, so the run returns only when Kafka acknowledged every record. A record
-   Kafka did not acknowledge is a ProducerError (exit 2): nothing is lost silently.
+   Kafka did not acknowledge is a ProducerError: nothing is lost silently.
 
 The Kafka key of every record is its id, so a replay lands on the original's partition.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
-import re
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from svodka.ingest import sources
-from svodka.runtime import topics
-from svodka.settings import TOPIC_DLQ, TOPIC_RAW, Settings
-from svodka.ingest.dates import to_iso_ms
-from svodka.records import Article, utc_now
 from svodka.ingest.replay import Pacer, copy_dict, replay_order, replay_time
 from svodka.ingest.sources import BadInput, Ignored
 from svodka.ingest.web import WebOptions, read_urls
+from svodka.records import Article
+from svodka.runtime import topics
+from svodka.settings import TOPIC_DLQ, TOPIC_RAW, Settings
+from svodka.timeutil import now_iso
+
+__all__ = ["MAX_RECORD_BYTES", "IngestSummary", "ProducerError", "Progress", "PublishOptions", "Silent", "publish"]
 
 MAX_RECORD_BYTES = 1_000_000  # under the broker's message.max.bytes (1048588) even if lz4 cannot shrink it
-PREFIX = "svodka"
 
 
 class ProducerError(RuntimeError):
-    """A usage or broker error: the run did not (completely) happen. Exit code 2."""
+    """A usage or broker error: the run did not (completely) happen."""
 
 
 @dataclass
-class IngestOptions:
-    """What ``svodka ingest`` / ``python -m svodka_services.producer`` take on the command line."""
+class PublishOptions:
+    """How to read and publish (the producer command's flags map onto these)."""
 
     glob: str = "*"  # file names to read inside directories
     rate: float | None = None  # articles per second
@@ -61,9 +61,6 @@ class IngestOptions:
     max_gap: float | None = None  # with speedup: no single wait longer than this (s)
     loop: int = 0  # extra copies of each article
     max_bytes: int = sources.DEFAULT_MAX_BYTES  # inputs larger than this are dead-lettered
-    json_summary: bool = False  # print the summary as JSON on stdout
-    progress: bool | None = None  # progress line on stderr; None: when stderr is a terminal
-    report: bool = True  # bad inputs and the summary line on stderr
     broker_timeout: float = 15.0  # seconds to reach the broker before giving up
     http_timeout: float = 10.0  # seconds per HTTP attempt
     http_retries: int = 2
@@ -71,16 +68,34 @@ class IngestOptions:
     http_concurrency: int = 8
     topic: str = TOPIC_RAW
     dlq_topic: str = TOPIC_DLQ
-    create_topics: bool = True  # create missing topics with Settings.partitions
+    create_topics: bool = True  # create missing topics with Settings.kafka.partitions
     linger_ms: int = 10
     max_batch_bytes: int = 1_000_000
     stdin: BinaryIO | None = None  # default sys.stdin.buffer
-    stdout: TextIO | None = None  # default sys.stdout
-    stderr: TextIO | None = None  # default sys.stderr
 
     def web_options(self) -> WebOptions:
         return WebOptions(timeout=self.http_timeout, retries=self.http_retries, backoff=self.http_backoff,
                           concurrency=self.http_concurrency, max_bytes=self.max_bytes)
+
+
+class Progress(Protocol):
+    """What a run reports while it goes (the command prints it; ``Silent`` drops it)."""
+
+    progress: bool  # whether ``tick`` shows anything (the last acknowledgements are awaited with ticks)
+
+    def bad(self, bad: BadInput) -> None: ...
+
+    def tick(self, done: int, total: int, started: float, force: bool = False) -> None: ...
+
+
+class Silent:
+    progress = False
+
+    def bad(self, bad: BadInput) -> None:
+        pass
+
+    def tick(self, done: int, total: int, started: float, force: bool = False) -> None:
+        pass
 
 
 @dataclass
@@ -126,153 +141,6 @@ class IngestSummary:
         return "ingest: " + ", ".join(parts)
 
 
-def exit_code(summary: IngestSummary) -> int:
-    """0 when every input was published, 1 when some were dead-lettered (2 is a ProducerError)."""
-    return 1 if summary.dead_lettered else 0
-
-
-# -- command-line flags -----------------------------------------------------------------
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$", re.IGNORECASE)
-
-
-def parse_size(value: str) -> int:
-    """``1048576``, ``512k``, ``1M``, ``1MiB``, ``2MB`` → bytes (k/M/G are powers of 1024)."""
-    match = _SIZE.match(value)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {value!r} (e.g. 1048576, 512k, 1M)")
-    number, unit = float(match.group(1)), match.group(2).lower()
-    size = int(number * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[unit])
-    if size <= 0:
-        raise argparse.ArgumentTypeError("the size must be positive")
-    return size
-
-
-def _positive(kind: type):
-    def convert(value: str):
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-        if number <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-        return number
-    convert.__name__ = kind.__name__
-    return convert
-
-
-def _non_negative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return number
-
-
-def add_ingest_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the ingest flags and the ``paths`` positional to ``parser`` (``--json`` lands in
-    ``args.json``); ``options_from_args(args)`` makes the IngestOptions, ``args.paths`` the inputs."""
-    d = IngestOptions()
-    parser.add_argument("paths", nargs="+", metavar="INPUT",
-                        help="files, directories (recursive), - for stdin, http(s):// URLs of pages or RSS/Atom feeds")
-    parser.add_argument("--glob", default=d.glob, metavar="PATTERN",
-                        help="file names to read inside directories (default: * with the known extensions "
-                             ".txt .json .jsonl .html .htm and none; a pattern with / matches the relative path)")
-    pacing = parser.add_argument_group("replay pacing (default: as fast as the broker takes it)")
-    pacing.add_argument("--rate", type=_positive(float), metavar="N", help="publish N articles per second")
-    pacing.add_argument("--speedup", type=_positive(float), metavar="X",
-                        help="publish in published_at order, waiting the gap between dates divided by X "
-                             "(undated articles last)")
-    pacing.add_argument("--max-gap", type=float, metavar="SECONDS", dest="max_gap",
-                        help="with --speedup: wait at most this long between two articles")
-    pacing.add_argument("--loop", type=_non_negative_int, default=0, metavar="N",
-                        help="also publish N copies of each article (ids ID-1..ID-N, replay_of=ID)")
-    parser.add_argument("--max-bytes", type=parse_size, default=d.max_bytes, metavar="SIZE", dest="max_bytes",
-                        help="dead-letter inputs larger than this (default 1M)")
-    parser.add_argument("--json", action="store_true", dest="json",
-                        help="print a machine-readable summary on stdout")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", action="store_true", default=None, dest="progress",
-                          help="show a progress line on stderr (default: when stderr is a terminal)")
-    progress.add_argument("--no-progress", action="store_false", dest="progress", help="no progress line")
-    parser.add_argument("--broker-timeout", type=_positive(float), default=d.broker_timeout, metavar="SECONDS",
-                        dest="broker_timeout", help="give up reaching Kafka after this long (default 15)")
-    web = parser.add_argument_group("URLs")
-    web.add_argument("--http-timeout", type=_positive(float), default=d.http_timeout, metavar="SECONDS",
-                     dest="http_timeout", help="per attempt, connect to last byte (default 10)")
-    web.add_argument("--http-retries", type=_non_negative_int, default=d.http_retries, metavar="N",
-                     dest="http_retries", help="retries after connection errors, timeouts, 5xx, 429 (default 2)")
-    web.add_argument("--http-concurrency", type=_positive(int), default=d.http_concurrency, metavar="N",
-                     dest="http_concurrency", help="requests in flight at once (default 8)")
-    parser.add_argument("--topic", default=d.topic, help=f"articles topic (default {d.topic})")
-    parser.add_argument("--dlq-topic", default=d.dlq_topic, dest="dlq_topic",
-                        help=f"dead-letter topic (default {d.dlq_topic})")
-    return parser
-
-
-def options_from_args(args: argparse.Namespace) -> IngestOptions:
-    """IngestOptions from a namespace parsed with ``add_ingest_arguments``' flags."""
-    names = {f for f in IngestOptions.__dataclass_fields__}
-    values = {k: v for k, v in vars(args).items() if k in names}
-    values["json_summary"] = bool(getattr(args, "json", False))
-    return IngestOptions(**values)
-
-
-# -- output ----------------------------------------------------------------------------------
-
-
-class _Output:
-    def __init__(self, options: IngestOptions):
-        self.out = options.stdout or sys.stdout
-        self.err = options.stderr or sys.stderr
-        self.report = options.report
-        progress = options.progress
-        if progress is None:
-            progress = bool(getattr(self.err, "isatty", lambda: False)())
-        self.progress = progress
-        self._last = 0.0
-        self._shown = False
-
-    def bad(self, bad: BadInput) -> None:
-        if self.report:
-            self._clear()
-            print(f"{PREFIX}: dead-lettered {bad.source}: {bad.message}", file=self.err, flush=True)
-
-    def warn(self, message: str) -> None:
-        if self.report:
-            self._clear()
-            print(f"{PREFIX}: {message}", file=self.err, flush=True)
-
-    def tick(self, done: int, total: int, started: float, force: bool = False) -> None:
-        if not self.progress:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < 0.2:
-            return
-        self._last = now
-        elapsed = max(now - started, 1e-9)
-        self.err.write(f"\r{PREFIX}: {done}/{total} articles  {done / elapsed:.0f}/s ")
-        self.err.flush()
-        self._shown = True
-
-    def _clear(self) -> None:
-        if self._shown:
-            self.err.write("\r\033[K")
-            self._shown = False
-
-    def done(self, summary: IngestSummary, json_summary: bool) -> None:
-        if self._shown:
-            self.err.write("\n")
-            self._shown = False
-        if self.report:
-            print(summary.line(), file=self.err, flush=True)
-        if json_summary:
-            print(summary.to_json(), file=self.out, flush=True)
-
-
 # -- Kafka ------------------------------------------------------------------------------------
 
 
@@ -310,7 +178,7 @@ async def _stop_quietly(producer: AIOKafkaProducer) -> None:
         pass
 
 
-async def _connect(bootstrap: str, options: IngestOptions) -> AIOKafkaProducer:
+async def _connect(bootstrap: str, options: PublishOptions) -> AIOKafkaProducer:
     """A started producer, or ProducerError after ``broker_timeout`` seconds of trying."""
     deadline = time.monotonic() + options.broker_timeout
     last: BaseException | None = None
@@ -346,8 +214,8 @@ async def _connect(bootstrap: str, options: IngestOptions) -> AIOKafkaProducer:
 class _Publisher:
     """Sends records without waiting for each; ``drain`` waits for all the acknowledgements."""
 
-    def __init__(self, producer: AIOKafkaProducer, options: IngestOptions, summary: IngestSummary,
-                 output: _Output, bootstrap: str):
+    def __init__(self, producer: AIOKafkaProducer, options: PublishOptions, summary: IngestSummary,
+                 output: Progress, bootstrap: str):
         self.producer = producer
         self.options = options
         self.summary = summary
@@ -373,7 +241,7 @@ class _Publisher:
 
     async def dead_letter(self, bad: BadInput) -> None:
         self.output.bad(bad)
-        letter = bad.dead_letter(at=to_iso_ms(sources.now_utc()))
+        letter = bad.dead_letter()
         future = await self._send(self.options.dlq_topic, letter.id, letter.to_json())
         self.letters.append((future, letter.id, bad.reason))
 
@@ -431,10 +299,10 @@ def _outcome(future: asyncio.Future) -> BaseException | None:
     return future.exception()
 
 
-# -- ingest -------------------------------------------------------------------------------------
+# -- publishing -------------------------------------------------------------------------------
 
 
-def _check(paths: list[str], options: IngestOptions) -> None:
+def _check(paths: list[str], options: PublishOptions) -> None:
     if not paths:
         raise ProducerError("nothing to ingest: give files, directories, - (stdin) or http(s):// URLs")
     if paths.count(sources.STDIN) > 1:
@@ -462,18 +330,16 @@ def _check(paths: list[str], options: IngestOptions) -> None:
         raise ProducerError("--glob must not be empty")
 
 
-async def ingest(paths: list[str], options: IngestOptions | None = None,
-                 settings: Settings | None = None) -> IngestSummary:
+async def publish(paths: list[str], options: PublishOptions, settings: Settings,
+                  output: Progress | None = None) -> IngestSummary:
     """Publish every input's articles to ``options.topic`` and bad inputs to ``options.dlq_topic``.
 
     Returns when Kafka has acknowledged every record. Raises ProducerError on usage
     errors and when Kafka cannot be reached or does not acknowledge a record.
     """
-    options = options or IngestOptions()
-    settings = settings or Settings.from_env()
     _check(paths, options)
-    bootstrap = settings.kafka_bootstrap
-    output = _Output(options)
+    bootstrap = settings.kafka.bootstrap
+    output = output or Silent()
     summary = IngestSummary()
     started = time.monotonic()
     with _quiet_aiokafka():
@@ -482,7 +348,7 @@ async def ingest(paths: list[str], options: IngestOptions | None = None,
             if options.create_topics:
                 try:
                     await asyncio.wait_for(
-                        topics.ensure_topics(bootstrap, [options.topic, options.dlq_topic], settings.partitions),
+                        topics.ensure_topics(bootstrap, [options.topic, options.dlq_topic], settings.kafka.partitions),
                         timeout=options.broker_timeout)
                 except (KafkaError, OSError, asyncio.TimeoutError) as exc:
                     raise ProducerError(f"cannot create the topics {options.topic}, {options.dlq_topic} "
@@ -511,11 +377,10 @@ async def ingest(paths: list[str], options: IngestOptions | None = None,
                 pass
     summary.seconds = time.monotonic() - started
     summary.articles_per_s = summary.published / summary.seconds if summary.seconds > 0 else 0.0
-    output.done(summary, options.json_summary)
     return summary
 
 
-async def _read_all(paths: list[str], options: IngestOptions, summary: IngestSummary,
+async def _read_all(paths: list[str], options: PublishOptions, summary: IngestSummary,
                     publisher: _Publisher) -> list[Article]:
     """Every input's articles; bad inputs go to the dead-letter topic on the way."""
     originals: list[Article] = []
@@ -546,15 +411,15 @@ async def _read_all(paths: list[str], options: IngestOptions, summary: IngestSum
     return originals
 
 
-async def _tick_until_done(output: _Output, publisher: _Publisher, total: int, start: float) -> None:
+async def _tick_until_done(output: Progress, publisher: _Publisher, total: int, start: float) -> None:
     """Keep the progress line moving while the last acknowledgements arrive."""
     while output.progress:
         output.tick(publisher.acked, total, start)
         await asyncio.sleep(0.2)
 
 
-async def _publish(originals: list[Article], options: IngestOptions, publisher: _Publisher,
-                   output: _Output, total: int, start: float) -> None:
+async def _publish(originals: list[Article], options: PublishOptions, publisher: _Publisher,
+                   output: Progress, total: int, start: float) -> None:
     if options.speedup is not None:
         originals = replay_order(originals)
     pacer = Pacer(rate=options.rate, speedup=options.speedup, max_gap=options.max_gap)
@@ -569,25 +434,8 @@ async def _publish(originals: list[Article], options: IngestOptions, publisher: 
             record = base if k == 0 else copy_dict(base, k)
             # ingested_at is when the record enters the stream, which end-to-end latency is
             # measured from; a paced replay reads everything first and sends it much later.
-            record = {**record, "ingested_at": utc_now()}
+            record = {**record, "ingested_at": now_iso()}
             await publisher.article(record, article)
             output.tick(publisher.acked, total, start)
 
 
-def run(paths: list[str], options: IngestOptions, settings: Settings) -> int:
-    """Run ``ingest`` to completion and return the exit code; errors are printed on stderr."""
-    err = options.stderr or sys.stderr
-    try:
-        summary = asyncio.run(ingest(paths, options, settings))
-    except ProducerError as exc:
-        print(f"{PREFIX}: error: {exc}", file=err, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PREFIX}: interrupted; records sent before the interrupt may or may not be published",
-              file=err, flush=True)
-        return 130
-    return exit_code(summary)
-
-
-__all__ = ["IngestOptions", "IngestSummary", "ProducerError", "add_ingest_arguments", "exit_code", "ingest",
-           "options_from_args", "parse_size", "run"]

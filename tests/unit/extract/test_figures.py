@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
@@ -11,10 +10,8 @@ from razdel import sentenize
 
 from svodka.extract.figures import find_figures
 from svodka.extract.numerals import parse_number_words
-from svodka.text import split_seed_header
+from tests.kit.seeds import REPO, SEEDS_DIR, seed_body
 
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO / "seeds"
 GOLD = REPO / "tests" / "gold" / "figures.yaml"
 
 
@@ -378,7 +375,7 @@ def _load_gold() -> dict:
 
 
 def _seed_text(name: str) -> str:
-    _, text = split_seed_header((SEEDS / name).read_text(encoding="utf-8"))
+    text = seed_body(SEEDS_DIR / name)
     return text
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from svodka.runtime.observe import Observer, StallTracker, parse_utc, stall_seconds_from_env
+from svodka.runtime.observe import Observer, StallTracker
 
 
 class Clock:
@@ -157,14 +157,3 @@ def test_each_observer_has_its_own_registry():
     a, b = Observer("extract"), Observer("extract")
     a.processed(5)
     assert 'svodka_processed_total{service="extract"} 0.0' in b.metrics_text().decode()
-
-
-def test_timestamps_and_the_stall_period_from_the_environment(monkeypatch):
-    assert parse_utc("2025-07-12T01:00:00Z") == datetime(2025, 7, 12, 1, tzinfo=timezone.utc)
-    assert parse_utc("2025-07-12T04:00:00+03:00") == datetime(2025, 7, 12, 1, tzinfo=timezone.utc)
-    assert parse_utc("2025-07-12T01:00:00") == datetime(2025, 7, 12, 1, tzinfo=timezone.utc)
-    assert parse_utc("") is None and parse_utc(None) is None
-    monkeypatch.setenv("SVODKA_STALL_SECONDS", "3")
-    assert stall_seconds_from_env() == 3
-    monkeypatch.setenv("SVODKA_STALL_SECONDS", "")
-    assert stall_seconds_from_env() == 60

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from svodka.extract.lang import detect
-from svodka.text import split_seed_header
+from tests.kit.seeds import seed_body, seed_paths
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 RUSSIAN = [
     "Министр иностранных дел России Сергей Лавров прибыл в Пхеньян с трёхдневным визитом.",
@@ -47,9 +44,9 @@ def test_russian(text):
     assert detect(text) == "ru"
 
 
-@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.name)
 def test_seeds_are_russian(path):
-    _date, text = split_seed_header(path.read_text(encoding="utf-8"))
+    text = seed_body(path)
     assert detect(text) == "ru"
 
 

@@ -9,9 +9,10 @@ import pytest
 from svodka.extract.canonical import key
 from svodka.records import Article, EnrichedArticle
 from svodka.text import split_seed_header
+from tests.kit import models
+from tests.kit.seeds import REPO, seed_paths
 
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = sorted((REPO / "seeds").glob("*.txt"))
+SEEDS = seed_paths()
 GOLD = REPO / "tests" / "gold" / "entities.yaml"
 
 
@@ -21,9 +22,7 @@ def seed_text(path: Path) -> tuple[str | None, str]:
 
 @pytest.fixture(scope="module")
 def extractor():
-    from svodka.extract.pipeline import Extractor
-
-    return Extractor()
+    return models.extractor()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from svodka.store.query import QueryRefused, readonly_client, run_query
 from svodka.store.schema import LATEST, migrate, schema_version
 from svodka.store import rows
 from svodka.store.writer import Batch, Writer, WriteResult
-from svodka.records import DeadLetter, Duplicate, EnrichedArticle, Figure, Mention
+from svodka.records import DeadLetter, Duplicate
+from tests.kit.records import enriched_article as article
 
 # One chDB engine per process: this module uses a database of its own in the session's
 # store, and every test its own article ids.
@@ -20,16 +21,6 @@ def store(chdb_url):
     client = connect(chdb_url, database="writer_test", create_database=True)
     migrate(client)
     return chdb_url, client
-
-
-def article(id: str, mentions: int = 2, figures: int = 1, day: str = "2025-07-12") -> EnrichedArticle:
-    return EnrichedArticle(
-        id=id, source=f"seeds/{id}.txt", title="Лавров в Пхеньяне", published_at=f"{day}T00:00:00+00:00",
-        date_source="header", ingested_at="2025-07-13T10:00:00+00:00", lang="ru", length=1000,
-        mentions=[Mention("Лаврова", "Лавров", "Сергей Лавров", "per:сергей-лавров", "PER", 10 * i, 10 * i + 7, i)
-                  for i in range(mentions)],
-        figures=[Figure("25−30 тысяч солдат", 25000.0, 30000.0, "солдат", "", "exact", 100, 118, 3,
-                        ["Северная Корея"], "украинская разведка") for _ in range(figures)])
 
 
 def counts(client, ids: list[str]) -> tuple[int, int, int, int]:
@@ -65,7 +56,7 @@ def test_redelivery_in_other_batches_stores_once(store):
     writer = Writer(client)
     a, b, c = article("r1", day="2031-01-01"), article("r2", day="2031-01-01"), article("r3", day="2031-01-01")
     # Simulate a sink killed after inserting r1's mentions but before its figures and article rows.
-    writer._insert("mentions", rows.mention_rows(a), rows.MENTION_COLUMNS, ["r1"], WriteResult())
+    writer.insert_rows("mentions", rows.mention_rows(a), rows.MENTION_COLUMNS, ["r1"], WriteResult())
     writer.write(Batch(articles=[a, b]))
     writer.write(Batch(articles=[b, c, a]))
     assert counts(client, ["r1", "r2", "r3"]) == (3, 6, 3, 6)  # the daily aggregate too
