@@ -15,7 +15,7 @@ What this data does not have: the seeds name ~100 distinct entities, so GROUP BY
 canonical_id has ~100 groups where a real stream has 10^5–10^6; the notes in
 docs/SCALING.md say what that changes.
 
-Each query runs once cold and then ``--repeat`` times; the best warm time counts
+Each query runs once cold and then ``--repeat`` times (default 2); the best warm time counts
 (the median is printed too). Reports run through ``svodka report``'s own code
 (services/cli/reports.py) with a ``Queries`` that times each statement; the
 cookbook queries are read from docs/sql.md. ``--json`` prints one object with
@@ -211,7 +211,7 @@ def run(scales: list[int], repeat: int, chunk_copies: int = 2000) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1e5,1e6,1e7", help="mention rows, comma-separated (default 1e5,1e6,1e7)")
-    ap.add_argument("--repeat", type=int, default=3, help="warm runs per query; the best counts (default 3)")
+    ap.add_argument("--repeat", type=int, default=2, help="warm runs per query; the best counts (default 2)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     scales = [int(float(s)) for s in args.scales.split(",") if s.strip()]

@@ -75,7 +75,7 @@ def write_scaling(results: dict, path: Path, machine: str) -> None:
     L += [f"| **all** | **{total:.2f}** | **{_per_core_hour(total)}** | |", ""]
 
     L += ["## Query latency as the store grows", "",
-          "Every `svodka report` and every query of docs/sql.md on chDB (in process, this machine), best of 3",
+          "Every `svodka report` and every query of docs/sql.md on chDB (in process, this machine), best of 2",
           "warm runs after a cold one, in milliseconds. Rows are real extractions of the seeds replayed with",
           "shifted article ids and dates (`bench_queries.py`).", ""]
     scales = sorted(queries["scales"], key=int)
