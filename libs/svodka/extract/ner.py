@@ -2,37 +2,38 @@
 
 The model is the one natasha's ``NewsNERTagger`` runs (slovnet's news NER: a
 navec word embedding plus a word-shape embedding, three 1-d convolution layers
-with ReLU and batch norm, a linear projection to 8 BIO tags and a CRF). Its
-weights are taken from the installed natasha/slovnet packages; this module
-computes the same function with less work around it:
+(kernel 3, padding 1) each followed by ReLU and batch norm, a linear projection
+to 8 BIO tags, and a CRF). Its weights are read from the installed
+natasha/slovnet packages; this module computes the same function with less
+work around it:
 
 * **tokens in, not text**: the caller segments the text once
-  (:func:`tokenize`, razdel's tokenizer — the one natasha's NER runs inside
-  itself) and the same tokens serve NER and everything after it;
+  (:func:`tokenize`: razdel's tokens, which natasha's NER computes for itself)
+  and the same tokens serve NER and everything after it;
 * **packed batches**: any number of token sequences go through the network as
-  one matrix. Sequences are laid end to end with one all-zero row between
-  them; the convolutions have kernel 3 and padding 1, so a zero row is exactly
-  the zero padding each sequence would see alone, and the gap rows are reset
-  to zero after every layer. Nothing is padded to the longest sequence, and
-  each layer is one matrix product for the whole batch;
-* **the same arithmetic**: the convolution is computed as natasha computes it
-  (windows of 3 rows × all channels against the flattened filters, then bias,
-  ReLU, ``(x − mean) / std · weight + bias``) so the emissions are the same
-  floats, and the CRF's Viterbi decoding takes the same maxima with the same
-  tie-breaking (first index). Tags are therefore identical to natasha's
-  per-document ``tag_ner``, which the tests check on the seeds and on texts
-  written for them;
-* **the CRF runs across the batch**: one Viterbi step per position for all
-  sequences at once, instead of one Python loop per document;
-* **ids cached per token**: the (word id, shape id) of each distinct token
-  string is computed once per process.
+  one matrix, laid end to end with one all-zero row between them. With kernel
+  3 and padding 1, a zero row is exactly the zero padding a sequence sees
+  alone, and the gap rows are reset to zero after every layer: nothing is
+  padded to the longest sequence and each layer is one matrix product;
+* **the first layer from a word cache**: a position's first-layer output is
+  the sum of three taps (the row before, its own, the row after), each a
+  product of one word's embedding with one slice of the filters. Each distinct
+  token string's three products are computed once and kept (``CACHE_ROWS``),
+  so the layer with two thirds of the network's multiply-adds becomes a gather
+  and two additions per position;
+* **layers 2–3 in ONNX Runtime** (``ner_onnx.py``, one thread) or NumPy;
+* **the CRF across the batch**: one Viterbi step per position for all
+  sequences at once, longest first, taking the same maxima with the same
+  tie-break (first index) as slovnet's decoder.
+
+The sums are formed in another order than natasha's, so the emissions differ
+in the last bits (≤ 2e-5 on the test texts); the tags are the same, which the
+tests check token by token against natasha's per-document ``tag_ner`` on the
+seeds and on written texts, for both backends.
 
 ``NerTagger.spans(tokens_list)`` gives the entity spans (PER, LOC, ORG) of each
 sequence with character offsets, merged from BIO tags as natasha merges them
 (``O`` closes a span, ``B`` opens one, ``I`` extends the open span).
-
-An ONNX Runtime backend was measured against this NumPy one (see
-docs/BENCHMARKS.notes.md); the faster one with identical tags is the default.
 """
 
 from __future__ import annotations
@@ -47,10 +48,8 @@ __all__ = ["NerSpan", "Tokens", "NerTagger", "tokenize"]
 
 PER, LOC, ORG = "PER", "LOC", "ORG"
 
-# How many token rows go through the network in one matrix product. Larger
-# batches amortise Python overhead; beyond a few thousand rows the im2col
-# matrix of the first layer (rows × 990 floats) outgrows the caches and the
-# gain stops (measured: 2,048 → 8,192 rows changed throughput by < 3%).
+# At most this many token rows go through the network in one pass (a batch of
+# 16 seed-sized articles is ~7,500); bounds the memory of one pass.
 MAX_ROWS = 8192
 
 # Distinct token strings whose first-layer projections are kept (3 × 256
