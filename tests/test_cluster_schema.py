@@ -75,10 +75,11 @@ def test_the_command_prints_the_schema():
 def test_the_migrations_have_the_expected_shape():
     # If a migration adds objects the generator must know about, these lists say so here first.
     assert set(BASE_TABLES) == {"articles", "mentions", "figures", "duplicates", "dead_letters",
-                                "mentions_daily", "figures_daily"}
+                                "mentions_daily", "figures_daily", "entity_names"}
     assert set(VIEWS) == {"mentions_per_day", "figures_per_day", "entities", "story_articles", "stories", "claims"}
     assert MATERIALIZED == {"mentions_daily_mv": ("mentions_daily", "mentions"),
-                            "figures_daily_mv": ("figures_daily", "figures")}
+                            "figures_daily_mv": ("figures_daily", "figures"),
+                            "entity_names_mv": ("entity_names", "mentions")}
 
 
 def test_every_base_table_is_a_replicated_local_table_under_a_distributed_one():
@@ -113,7 +114,7 @@ def test_one_articles_rows_share_a_shard():
         "articles": "cityHash64(id)", "duplicates": "cityHash64(id)", "dead_letters": "cityHash64(id)",
         "mentions": "cityHash64(article_id)", "figures": "cityHash64(article_id)",
         # Filled by their materialized views on each shard, never inserted into through Distributed.
-        "mentions_daily": None, "figures_daily": None,
+        "mentions_daily": None, "figures_daily": None, "entity_names": None,
     }
 
 

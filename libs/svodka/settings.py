@@ -140,12 +140,22 @@ class DedupSettings:
                                    "than the window", check=_positive)
 
 
+def _ner_backend(value: str) -> str | None:
+    return None if value in ("onnx", "numpy") else "must be onnx or numpy"
+
+
 @dataclass(frozen=True)
 class ExtractSettings:
     max_chars: int = setting("SVODKA_EXTRACT_MAX_CHARS", 200_000, "longer articles are dead-lettered without "
                              "trying (natasha's time grows with length)", check=_at_least_one)
     tries: int = setting("SVODKA_EXTRACT_TRIES", 2, "an article the extractor fails on this often is "
                          "dead-lettered", check=_at_least_one)
+    batch: int = setting("SVODKA_EXTRACT_BATCH", 16, "extract runs NER on batches of up to this many articles …",
+                         check=_at_least_one)
+    batch_seconds: float = setting("SVODKA_EXTRACT_BATCH_SECONDS", 0.05, "… or what arrived within this many "
+                                   "seconds", check=_positive)
+    ner_backend: str = setting("SVODKA_NER_BACKEND", "onnx", "`onnx` (ONNX Runtime, faster here) or `numpy`: the "
+                               "same tags (extract/ner.py)", check=_ner_backend)
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,9 @@ class StoriesSettings:
 class SinkSettings:
     batch_size: int = setting("SVODKA_SINK_BATCH_SIZE", 1000, "the sink writes a batch at this many records",
                               check=_at_least_one)
-    batch_seconds: float = setting("SVODKA_SINK_BATCH_SECONDS", 1.0, "… or after this many seconds",
+    # 0.4 s: p99 ingest → queryable ≤ 1 s at half capacity, and each insert costs the sink
+    # ~40–100 ms of CPU whatever its size, so not shorter (docs/BENCHMARKS.md)
+    batch_seconds: float = setting("SVODKA_SINK_BATCH_SECONDS", 0.4, "… or after this many seconds",
                                    check=_positive)
 
 

@@ -253,3 +253,24 @@ SELECT f.claim_id AS id,
 FROM svodka.figures AS f INNER JOIN svodka.articles AS a ON a.id = f.article_id
 WHERE f.claim_id != ''
 GROUP BY f.claim_id;
+
+CREATE TABLE IF NOT EXISTS svodka.entity_names_local ON CLUSTER '{cluster}' (
+    name          String,
+    canonical_id  String,
+    canonical     SimpleAggregateFunction(any, String),
+    mentions      SimpleAggregateFunction(sum, UInt64)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/svodka/entity_names_local', '{replica}')
+ORDER BY (name, canonical_id)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS svodka.entity_names ON CLUSTER '{cluster}' AS svodka.entity_names_local
+ENGINE = Distributed('{cluster}', 'svodka', 'entity_names_local');
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS svodka.entity_names_mv ON CLUSTER '{cluster}' TO svodka.entity_names_local AS
+SELECT name, canonical_id, any(canonical_name) AS canonical, count() AS mentions
+FROM (SELECT arrayJoin(arrayDistinct([replaceAll(lowerUTF8(canonical), 'ё', 'е'),
+                                      replaceAll(lowerUTF8(normal), 'ё', 'е'),
+                                      replaceAll(lowerUTF8(text), 'ё', 'е')])) AS name,
+             canonical_id, canonical AS canonical_name
+      FROM svodka.mentions_local)
+GROUP BY name, canonical_id;

@@ -257,6 +257,33 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         GROUP BY f.claim_id
         """,
     ]),
+    # Issue 16: `svodka report` resolved a typed name («Лаврова») by scanning every
+    # mention's text, normal form and canonical name in lower case: 3 s at 10^6
+    # mention rows, growing linearly. entity_names keeps each distinct name once per
+    # entity, filled at insert; the lookup reads a table of distinct names. Mentions
+    # stored before this migration are not in it: the lookup falls back to the scan.
+    (5, "entity_names: every name of an entity, for name lookups", [
+        f"""
+        CREATE TABLE IF NOT EXISTS entity_names (
+            name          String,
+            canonical_id  String,
+            canonical     SimpleAggregateFunction(any, String),
+            mentions      SimpleAggregateFunction(sum, UInt64)
+        ) ENGINE = AggregatingMergeTree
+        ORDER BY (name, canonical_id)
+        {_TABLE_SETTINGS}
+        """,
+        """
+        CREATE MATERIALIZED VIEW IF NOT EXISTS entity_names_mv TO entity_names AS
+        SELECT name, canonical_id, any(canonical_name) AS canonical, count() AS mentions
+        FROM (SELECT arrayJoin(arrayDistinct([replaceAll(lowerUTF8(canonical), 'ё', 'е'),
+                                              replaceAll(lowerUTF8(normal), 'ё', 'е'),
+                                              replaceAll(lowerUTF8(text), 'ё', 'е')])) AS name,
+                     canonical_id, canonical AS canonical_name
+              FROM mentions)
+        GROUP BY name, canonical_id
+        """,
+    ]),
 ]
 
 LATEST = MIGRATIONS[-1][0]
