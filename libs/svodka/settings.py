@@ -28,7 +28,7 @@ from typing import Any
 __all__ = [
     "PIPELINE_TOPICS", "TOPIC_DLQ", "TOPIC_DUPLICATES", "TOPIC_ENRICHED", "TOPIC_RAW", "TOPIC_UNIQUE",
     "DedupSettings", "ExtractSettings", "KafkaSettings", "ObserveSettings", "QuerySettings", "Settings",
-    "SettingsError", "SinkSettings", "Variable", "WorkerSettings", "help_epilog", "table_markdown", "variables",
+    "SettingsError", "SinkSettings", "StoriesSettings", "TOPIC_STORIED", "Variable", "WorkerSettings", "help_epilog", "table_markdown", "variables",
 ]
 
 # Topic names are part of the product's interface: docker-compose and the docs use them too.
@@ -36,8 +36,9 @@ TOPIC_RAW = "articles.raw"
 TOPIC_UNIQUE = "articles.unique"
 TOPIC_DUPLICATES = "articles.duplicates"
 TOPIC_ENRICHED = "articles.enriched"
+TOPIC_STORIED = "articles.storied"  # enriched + story_id and claim ids (the stories stage → sink)
 TOPIC_DLQ = "articles.dlq"
-PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_DLQ)
+PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_STORIED, TOPIC_DLQ)
 
 LOG_LEVELS = ("debug", "info", "warn", "warning", "error", "crit")
 
@@ -139,19 +140,37 @@ class DedupSettings:
                                    "than the window", check=_positive)
 
 
+def _ner_backend(value: str) -> str | None:
+    return None if value in ("onnx", "numpy") else "must be onnx or numpy"
+
+
 @dataclass(frozen=True)
 class ExtractSettings:
     max_chars: int = setting("SVODKA_EXTRACT_MAX_CHARS", 200_000, "longer articles are dead-lettered without "
                              "trying (natasha's time grows with length)", check=_at_least_one)
     tries: int = setting("SVODKA_EXTRACT_TRIES", 2, "an article the extractor fails on this often is "
                          "dead-lettered", check=_at_least_one)
+    batch: int = setting("SVODKA_EXTRACT_BATCH", 16, "extract runs NER on batches of up to this many articles …",
+                         check=_at_least_one)
+    batch_seconds: float = setting("SVODKA_EXTRACT_BATCH_SECONDS", 0.05, "… or what arrived within this many "
+                                   "seconds", check=_positive)
+    ner_backend: str = setting("SVODKA_NER_BACKEND", "onnx", "`onnx` (ONNX Runtime, faster here) or `numpy`: the "
+                               "same tags (extract/ner.py)", check=_ner_backend)
+
+
+@dataclass(frozen=True)
+class StoriesSettings:
+    sweep_every: int = setting("SVODKA_STORIES_SWEEP_EVERY", 1000, "the stories stage deletes state older than "
+                               "its window every this many articles (see `docs/stories.md`)", check=_at_least_one)
 
 
 @dataclass(frozen=True)
 class SinkSettings:
     batch_size: int = setting("SVODKA_SINK_BATCH_SIZE", 1000, "the sink writes a batch at this many records",
                               check=_at_least_one)
-    batch_seconds: float = setting("SVODKA_SINK_BATCH_SECONDS", 1.0, "… or after this many seconds",
+    # 0.4 s: p99 ingest → queryable ≤ 1 s at half capacity, and each insert costs the sink
+    # ~40–100 ms of CPU whatever its size, so not shorter (docs/BENCHMARKS.md)
+    batch_seconds: float = setting("SVODKA_SINK_BATCH_SECONDS", 0.4, "… or after this many seconds",
                                    check=_positive)
 
 
@@ -172,7 +191,7 @@ class ObserveSettings:
     log_level: str = setting("SVODKA_LOG_LEVEL", "warn", "logs are JSON lines on stderr", check=_log_level)
 
 
-GROUPS = ("kafka", "worker", "dedup", "extract", "sink", "query", "observe")
+GROUPS = ("kafka", "worker", "dedup", "extract", "stories", "sink", "query", "observe")
 
 
 @dataclass(frozen=True)
@@ -187,6 +206,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    stories: StoriesSettings = field(default_factory=StoriesSettings)
     sink: SinkSettings = field(default_factory=SinkSettings)
     query: QuerySettings = field(default_factory=QuerySettings)
     observe: ObserveSettings = field(default_factory=ObserveSettings)

@@ -1,7 +1,7 @@
 """``python -m svodka_services.extract worker``: run an extract worker (``--help`` for options)."""
 
-from svodka.runtime.streaming import run
-from svodka_services.extract.app import app, settings
+from svodka.runtime.streaming import serve
+from svodka_services.extract.app import build
 
 if __name__ == "__main__":
-    run(app, settings)
+    serve(build)

@@ -1,4 +1,4 @@
-"""sink: articles.enriched + articles.duplicates + articles.dlq → ClickHouse.
+"""sink: articles.storied + articles.duplicates + articles.dlq → ClickHouse.
 
 One agent (concurrency=1) takes batches by size and time and hands each to the
 idempotent ``svodka.store.writer.Writer`` (one insert per table per batch).
@@ -37,7 +37,7 @@ from faust.web import Request, Response, View
 from svodka.runtime import credentials, logs, observe, sqlgate
 from svodka.runtime.faust_internals import fetch_in_bulk
 from svodka.runtime.streaming import make_app, raw_topic
-from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_STORIED, Settings
 from svodka.store import connect
 from svodka.store.client import is_embedded
 from svodka.store.intake import Message, decode_batch, is_transient, write_isolating
@@ -63,9 +63,10 @@ def build(settings: Settings, *, open_store_early: bool = False) -> faust.App:
     # A 10 s session (as dedup): a sink killed with -9 is replaced by a new one within
     # seconds, not after faust's default 60 s (measured 57 s from `svodka up` to storing).
     app = make_app("sink", settings, broker_session_timeout=10.0)
-    sources = raw_topic(app, TOPIC_ENRICHED, TOPIC_DUPLICATES, TOPIC_DLQ)
+    sources = raw_topic(app, TOPIC_STORIED, TOPIC_DUPLICATES, TOPIC_DLQ)
     # The sink batches by time anyway: fetch in bulk rather than record by record.
-    fetch_in_bulk(app, min_bytes=256 * 1024, max_wait_s=min(0.3, settings.sink.batch_seconds))
+    # 64 kB or 0.1 s: at half capacity 256 kB took ~0.5 s to gather, all of it latency (issue 16)
+    fetch_in_bulk(app, min_bytes=64 * 1024, max_wait_s=min(0.1, settings.sink.batch_seconds))
     state = Sink(settings)
     # /metrics/ and /health/; a blocked store shows there as stalled partitions (records wait, nothing is acked).
     state.obs = observe.install(app, "sink", health=state.health_fields, stall_seconds=settings.observe.stall_seconds)

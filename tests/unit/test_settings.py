@@ -70,7 +70,7 @@ def test_settings_written_as_variables_read_back_the_same():
 def test_every_variable_has_a_group_a_default_and_a_meaning():
     names = [var.env for var in variables()]
     assert len(names) == len(set(names)) and all(n.startswith("SVODKA_") for n in names)
-    assert {var.group for var in variables()} == {None, "kafka", "worker", "dedup", "extract", "sink", "query",
+    assert {var.group for var in variables()} == {None, "kafka", "worker", "dedup", "extract", "stories", "sink", "query",
                                                   "observe"}
     assert all(var.default and var.meaning for var in variables())
 
