@@ -11,7 +11,7 @@ SVODKA_HOME := $(or $(SVODKA_HOME),.svodka)
 export SVODKA_HOME
 JARS   := $(SVODKA_HOME)/kafka/libs/.pom-sha256
 
-.PHONY: install kafka-jars demo test test-unit test-integration bench up down clean help
+.PHONY: install kafka-jars demo lint test test-unit test-integration bench up down clean help
 
 help:
 	@echo "make demo   run the whole pipeline on seeds/ and print a summary from ClickHouse"
@@ -42,7 +42,12 @@ demo: install kafka-jars
 	$(BIN)/svodka report summary; \
 	echo; echo "== Stories (docs/stories.md)"; $(BIN)/svodka report stories --limit 5
 
-test: install kafka-jars
+# ruff (pyflakes, pycodestyle, bugbear) and mypy on libs/svodka, configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check libs services tests bench
+	$(BIN)/mypy
+
+test: install kafka-jars lint
 	$(BIN)/python -m pytest -q
 
 test-unit: install

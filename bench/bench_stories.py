@@ -34,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from bench_dedup import _cpu_seconds, _dir_bytes, _log_bytes, _peak_rss_mb, start_broker
+from bench_dedup import _cpu_seconds, _dir_bytes, _log_bytes, _peak_rss_mb, start_broker  # noqa: E402
 
 COPY_SHIFT_DAYS = 6  # > the story window: each copy of the seeds' story is a story of its own
 

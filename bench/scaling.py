@@ -118,7 +118,7 @@ def write_scaling(results: dict, path: Path, machine: str) -> None:
               ""]
     rows_day = 1e8 * mentions_per_article
     L += [f"After the backfill the store holds {rows_day:.1e} mention rows: the full scans of the slowest queries",
-          f"above grow linearly with rows (see the table), so at that size they need the pre-aggregated",
+          "above grow linearly with rows (see the table), so at that size they need the pre-aggregated",
           "paths of the notes and a ClickHouse server cluster (`deploy/clickhouse/cluster`), not chDB.", ""]
     notes = path.parent / "SCALING.notes.md"
     if notes.exists():

@@ -351,7 +351,7 @@ def test_kustomize_builds_the_same_objects():
 
 def test_core_kinds_validate_against_the_kubernetes_schema():
     import kubernetes_validate  # in the test extras: never skipped
-    for path, doc in load(K8S):
+    for _path, doc in load(K8S):
         if doc["apiVersion"].startswith("keda.sh/"):
             continue  # a CRD: no schema offline (its fields are checked above)
         for version in ("1.29.0", "1.33.0"):

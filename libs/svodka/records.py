@@ -392,7 +392,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return value
     if dataclasses.is_dataclass(value):
-        return {name: _plain(getattr(value, name)) for name in _ordered(type(value))}
+        cls: type = type(value)
+        return {name: _plain(getattr(value, name)) for name in _ordered(cls)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

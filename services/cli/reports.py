@@ -187,8 +187,8 @@ def summary(args, queries: Queries) -> int:
             print(f"# {name}")
             print_result(result, args.format)
         return 0
-    print("== ClickHouse: row counts");  print_result(counts, "table")
-    print("\n== Mentions by entity type");  print_result(by_type, "table")
-    print("\n== Top entities");  print_result(top, "table")
-    print("\n== Figures found");  print_result(figures, "table")
+    for heading, result in (("== ClickHouse: row counts", counts), ("\n== Mentions by entity type", by_type),
+                            ("\n== Top entities", top), ("\n== Figures found", figures)):
+        print(heading)
+        print_result(result, "table")
     return 0

@@ -306,7 +306,7 @@ async def assign(stream):
                 for topic, key, value in outputs:
                     groups[(topic, await _Kafka.partition(topic, key))].append((key, value))
             sent = await _Kafka.send(groups)
-            for topic, partition, meta, count in sent:
+            for topic, _partition, meta, count in sent:
                 if topic == changelog:
                     state_table.data.set_persisted_offset(meta.topic_partition, meta.offset + count - 1)
         except Exception:

@@ -118,7 +118,8 @@ def test_sigterm_stops_each_service_within_10_s_and_commits(env):
     for service in services(env):
         start = time.monotonic()
         os.killpg(service["pid"], signal.SIGTERM)
-        assert wait_until(lambda: not pid_alive(service["pid"]), 10, 0.1), f"{service['name']} ignored SIGTERM"
+        pid = service["pid"]
+        assert wait_until(lambda: not pid_alive(pid), 10, 0.1), f"{service['name']} ignored SIGTERM"  # noqa: B023
         assert time.monotonic() - start < 10
     # Everything processed was committed: no lag left in any group.
     lag = json.loads(svodka(env, "status", "--json").stdout)["lag"]

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import subprocess
 from urllib.parse import urlencode

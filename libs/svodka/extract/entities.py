@@ -351,7 +351,7 @@ def person_variants(word: str) -> tuple[str, ...]:
     out = [word]
     if word in EAST_ASIAN_SURNAMES:
         return tuple(out)
-    for _case_, _g, nom, _s in _person_candidates(word):
+    for _, _g, nom, _s in _person_candidates(word):
         if nom not in out:
             out.append(nom)
     stripped = strip_east_asian_ending(word)

@@ -41,7 +41,7 @@ class OnnxLayers:
         for n, (flat_t, bias, mean, std, weight, nbias) in enumerate(layers):
             channels3, filters = flat_t.shape
             kernel = flat_t.T.reshape(filters, channels3 // 3, 3)
-            col = lambda v: np.asarray(v, dtype=np.float32).reshape(filters, 1)  # noqa: E731
+            col = lambda v, filters=filters: np.asarray(v, dtype=np.float32).reshape(filters, 1)  # noqa: E731
             nodes += [
                 helper.make_node("Conv", [cur, const(f"w{n}", kernel), const(f"b{n}", bias)], [f"c{n}"],
                                  pads=[1, 1], kernel_shape=[3]),

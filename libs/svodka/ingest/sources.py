@@ -348,7 +348,7 @@ def article_from_object(obj: Any, origin: str, source: str, ingested: datetime, 
         return BadInput(source, NO_TEXT, what, raw[:HEAD_BYTES])
     body = clean_text(body)
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_JSON_FIELDS}
-    url = obj.get("url") if isinstance(obj.get("url"), str) else ""
+    url: str = obj["url"] if isinstance(obj.get("url"), str) else ""
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
     published = None
     if obj.get("published_at") not in (None, ""):
@@ -564,13 +564,15 @@ def read_inputs(args: list[str], glob: str = "*", max_bytes: int = DEFAULT_MAX_B
             if bad is not None:
                 yield bad
                 continue
-            yield from per_input(lambda: articles_from_bytes(data, "auto", STDIN, STDIN, stamp), STDIN, data)
+            assert data is not None  # read_stdin gives the data or why not
+            # per_input calls the lambda at once, inside this iteration (B023 does not apply)
+            yield from per_input(lambda: articles_from_bytes(data, "auto", STDIN, STDIN, stamp), STDIN, data)  # noqa: B023
             continue
         for item in walk(arg, glob):
             if isinstance(item, Ignored):
                 yield item
                 continue
-            yield from per_input(lambda: _read_one(item, max_bytes, ingested), item.source)
+            yield from per_input(lambda: _read_one(item, max_bytes, ingested), item.source)  # noqa: B023
 
 
 def _read_one(item: LocalInput, max_bytes: int, ingested: datetime | None) -> Iterator[Article | BadInput]:
@@ -578,6 +580,7 @@ def _read_one(item: LocalInput, max_bytes: int, ingested: datetime | None) -> It
     if bad is not None:
         yield bad
         return
+    assert data is not None  # read_file gives the data or why not
     yield from articles_from_bytes(data, kind_for(item.path), item.origin, item.source, ingested or utc_now())
 
 

@@ -136,7 +136,7 @@ class Fetcher:
 
 def _retryable(bad: BadInput) -> bool:
     match = re.match(r"HTTP (\d+)", bad.detail)
-    return bool(match) and (int(match.group(1)) >= 500 or int(match.group(1)) == 429)
+    return match is not None and (int(match.group(1)) >= 500 or int(match.group(1)) == 429)
 
 
 _UNSUPPORTED_PREFIXES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip",

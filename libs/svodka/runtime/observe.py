@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -135,7 +136,7 @@ class Observer:
         self._partitions = partitions
         self._extra = extra
         self.registry = registry or CollectorRegistry()
-        labels = dict(labelnames=["service"], registry=self.registry)
+        labels: dict[str, Any] = dict(labelnames=["service"], registry=self.registry)
         self._processed = Counter("svodka_processed", "Records processed successfully", **labels).labels(service)
         self._failed = Counter("svodka_failed", "Records whose processing failed (a failed sink write "
                                "counts its batch on every attempt)", **labels).labels(service)

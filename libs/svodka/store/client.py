@@ -11,6 +11,7 @@ knows which one it talks to.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import clickhouse_connect
@@ -53,7 +54,7 @@ def connect(url: str, *, database: str | None = None, create_database: bool = Fa
                 bootstrap.close()
             return clickhouse_connect.get_client(interface="chdb", path=str(path), database=db)
         parts = urlsplit(url)
-        kwargs = dict(
+        kwargs: dict[str, Any] = dict(
             host=parts.hostname or "localhost",
             port=parts.port or (8443 if parts.scheme == "https" else 8123),
             username=unquote(parts.username or "default"),

@@ -102,7 +102,7 @@ def _close(a: Quantity, av: float, b: Quantity, bv: float) -> bool:
     if abs(av - bv) <= tol + 1e-9:
         return True
     # «более 3000» (at_least) admits 3100; «до 15 тысяч» (at_most) admits 14 500
-    for x, xv, y, yv in ((a, av, b, bv), (b, bv, a, av)):
+    for x, xv, _y, yv in ((a, av, b, bv), (b, bv, a, av)):
         step = precision(xv)
         if x.qualifier == "at_least" and xv <= yv <= xv + step + 1e-9:
             return True

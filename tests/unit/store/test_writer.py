@@ -94,7 +94,7 @@ def test_user_query_cannot_disable_writes(store):
         with pytest.raises(QueryRefused):
             run_query(reader, statement, timeout_s=5, embedded=True)
     # An INSERT that reaches the engine on the read-only handle fails there...
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - whichever error chDB raises for a write on a read-only handle
         reader.command("INSERT INTO articles (id) VALUES ('evil')")
     # ...and the writer's own handle is untouched.
     Writer(client).write(Batch(articles=[article("after-refusal")]))
