@@ -44,6 +44,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from rocksdict import WriteBatch
 from svodka.records import DeadLetter, EnrichedArticle, RecordError
+from svodka.runtime import faust_internals as fi
 from svodka.runtime import logs, observe
 from svodka.runtime.streaming import make_app, raw_topic, table
 from svodka.settings import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_STORIED, Settings
@@ -111,8 +112,8 @@ class _Owner:
     def of(cls, partition: int) -> tuple[Assigner, RecordingState]:
         found = cls.assigners.get(partition)
         if found is None:
-            db = state_table.data._db_for_partition(partition)
-            offset_key = state_table.data.offset_key
+            db = fi.partition_db(state_table, partition)
+            offset_key = fi.offset_key(state_table)
             state = RecordingState()
             for key, value in db.items():
                 if key != offset_key and value is not None:
@@ -277,14 +278,14 @@ def assign_batch(assigner: Assigner, messages: list[tuple[bytes | None, str]]) -
 async def assign(stream):
     async for events in stream.noack_take(ASSIGN_BATCH, within=BATCH_WITHIN):
         try:
-            while app.rebalancing and not app.should_stop:
+            while fi.rebalancing(app) and not fi.should_stop(app):
                 await asyncio.sleep(0.05)
             by_partition: dict[int, list] = defaultdict(list)
             for event in events:
                 m = event.message
                 by_partition[m.partition].append((event.value, f"{m.topic}[{m.partition}]@{m.offset}"))
             groups: dict[tuple[str, int], list] = defaultdict(list)
-            changelog = state_table.changelog_topic.get_topic_name()
+            changelog = fi.changelog_topic(state_table)
             dead = 0
             for partition, payloads in by_partition.items():
                 assigner, state = _Owner.of(partition)
@@ -301,14 +302,14 @@ async def assign(stream):
                         batch.delete(key)
                     else:
                         batch.put(key, value)
-                state_table.data._db_for_partition(partition).write(batch)
+                fi.partition_db(state_table, partition).write(batch)
                 groups[(changelog, partition)].extend(writes)
                 for topic, key, value in outputs:
                     groups[(topic, await _Kafka.partition(topic, key))].append((key, value))
             sent = await _Kafka.send(groups)
             for topic, _partition, meta, count in sent:
                 if topic == changelog:
-                    state_table.data.set_persisted_offset(meta.topic_partition, meta.offset + count - 1)
+                    fi.mark_persisted(state_table, meta.topic_partition, meta.offset + count - 1)
         except Exception:
             log.critical("batch failed; exiting so that it is processed again", exc_info=True)
             logging.shutdown()
