@@ -41,6 +41,17 @@ CHECKS = [
     ("sink, 100,000 mention rows on chDB", "bench_sink.py", [],
      lambda r: (f"{r['mention_rows_per_s']:,} mention rows/s ({r['rows_per_s']:,} rows/s in all)",
                 "> 50,000 rows/s", r["mention_rows_per_s"] > 50_000)),
+    ("stories and claims: gold feed, stage vs one extract worker", "bench_stories.py", [],
+     lambda r: (f"stories pairwise P/R/F1 {r['quality']['published_order']['stories']['precision']:.2f}/"
+                f"{r['quality']['published_order']['stories']['recall']:.2f}/"
+                f"{r['quality']['published_order']['stories']['f1']:.3f}, B-cubed F1 "
+                f"{r['quality']['published_order']['stories_bcubed_f1']:.3f}, claims pairwise F1 "
+                f"{r['quality']['published_order']['claims']['f1']:.3f} (20 shuffled orders: stories "
+                f"{r['quality']['shuffled']['stories_f1_mean']:.3f}, claims {r['quality']['shuffled']['claims_f1_mean']:.3f}); "
+                f"stage {r['stream']['articles_per_s']:,.0f} art/s = {r['stream_vs_extract']}× one extract worker "
+                f"({r['stream_vs_extract_cpu']}× by CPU per article); state "
+                f"{r['pure']['state_bytes_per_article']:,.0f} B per article in the window",
+                "stories F1 ≥ 0.90, claims F1 ≥ 0.85, stage ≥ 20× extract", r["ok"])),
     ("pipeline, 2,000 looped articles end to end", "bench_pipeline.py", [],
      lambda r: (f"bare NER {r['bare_ner_aps']:.1f} art/s; 1 extract worker {r['one_worker']['articles_per_s']:.1f} "
                 f"art/s ({r['ratio_one_worker_vs_ner']:.2f}× NER); 2 workers {r['two_workers']['articles_per_s']:.1f} "

@@ -148,6 +148,8 @@ class Figure:
     action: str = ""  # lemma of the governing verb («погибнуть», «составить»)
     location: str = ""  # canonical LOC named in the sentence
     object: str = ""  # for percentages: what it is a share of («вооружение»)
+    claim_id: str = ""  # set by the stories stage: the claim this figure states (docs/stories.md)
+    revises: str = ""  # the claim this figure's claim revises, if any
 
 
 @dataclass
@@ -170,6 +172,8 @@ class EnrichedArticle(Record):
     extracted_at: str = ""
     text: str = ""  # the article's text, so readers can see mentions and figures where they stand
     url: str = ""
+    story_id: str = ""  # set by the stories stage (articles.storied)
+    story_score: float = 0.0  # similarity to the story when it joined; 0 for a story's first article
 
     @classmethod
     def _build(cls, kwargs: dict[str, Any]) -> "EnrichedArticle":

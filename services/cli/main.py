@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("up", help="start the local broker and the services (idempotent)",
                          description="Start the local Kafka broker (unless SVODKA_KAFKA_BOOTSTRAP points elsewhere), "
-                                     "create the topics and start dedup, extract and sink as background processes. "
+                                     "create the topics and start dedup, extract, stories and sink as background processes. "
                                      "Logs go to .svodka/logs/.")
     p.add_argument("--extract-workers", type=int, default=1, metavar="N", help="extract processes (default 1)")
     p.add_argument("-q", "--quiet", action="store_true")

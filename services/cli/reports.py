@@ -53,6 +53,10 @@ def add_parser(verbs, handler) -> None:
     sp.add_argument("--limit", type=int, default=20)
     common(sp)
 
+    from svodka_services.cli import story_reports
+
+    story_reports.add_parsers(kinds, common)  # stories, story ID, claims
+
 
 def resolve_entity(queries: Queries, name: str) -> tuple[str, str]:
     """(canonical_id, canonical name) for any name, alias or inflected form seen in mentions,
@@ -85,6 +89,10 @@ def run(args, queries: Queries) -> int:
     report = args.report
     if report == "summary":
         return summary(args, queries)
+    from svodka_services.cli import story_reports
+
+    if report in story_reports.REPORTS:
+        return story_reports.run(args, queries)
     if report == "top-entities":
         where = ["1"]
         if args.type:

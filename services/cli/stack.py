@@ -24,7 +24,7 @@ from svodka.store.client import is_embedded
 from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, terminate, free_port, pid_alive, port_open
 from svodka.runtime.topics import consumer_lag, ensure_topics
 
-SERVICES = ("dedup", "extract", "sink", "web")
+SERVICES = ("dedup", "extract", "stories", "sink", "web")
 
 
 class StackError(RuntimeError):
@@ -34,7 +34,7 @@ class StackError(RuntimeError):
 @dataclass
 class ServiceProc:
     name: str  # e.g. extract-2
-    service: str  # dedup | extract | sink
+    service: str  # dedup | extract | stories | sink
     pid: int
     web_port: int
     data_dir: str
@@ -102,7 +102,7 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     credentials.create(settings.home)  # the secret every SQL endpoint asks for (0600, kept across restarts)
 
     state.services = [s for s in state.services if s.alive]
-    wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1, "web": 1}
+    wanted = {"dedup": 1, "extract": max(1, extract_workers), "stories": 1, "sink": 1, "web": 1}
     started: list[ServiceProc] = []
     for service, count in wanted.items():
         running = [s for s in state.services if s.service == service]

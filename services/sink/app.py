@@ -1,4 +1,4 @@
-"""sink: articles.enriched + articles.duplicates + articles.dlq → ClickHouse.
+"""sink: articles.storied + articles.duplicates + articles.dlq → ClickHouse.
 
 One agent (concurrency=1) takes batches by size and time and hands each to the
 idempotent ``svodka.store.writer.Writer`` (one insert per table per batch).
@@ -38,7 +38,7 @@ from svodka.store.intake import Message, decode_batch, is_transient, write_isola
 from svodka.store.query import QueryLimits, QueryRefused, readonly_client, run_query
 from svodka.store.schema import migrate
 from svodka.store.writer import Batch, Writer
-from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_STORIED, Settings
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
 
 from svodka_services.sink import query_endpoint
@@ -50,7 +50,7 @@ log = logging.getLogger("svodka.sink")
 # A 10 s session (as dedup): a sink killed with -9 is replaced by a new one within
 # seconds, not after faust's default 60 s (measured 57 s from `svodka up` to storing).
 app = make_app("sink", settings, broker_session_timeout=10.0)
-sources = raw_topic(app, TOPIC_ENRICHED, TOPIC_DUPLICATES, TOPIC_DLQ)
+sources = raw_topic(app, TOPIC_STORIED, TOPIC_DUPLICATES, TOPIC_DLQ)
 # The sink batches by time anyway: fetch in bulk rather than record by record.
 fetch_in_bulk(app, min_bytes=256 * 1024, max_wait_s=min(0.3, settings.sink_batch_seconds))
 

@@ -8,19 +8,15 @@ endpoint's addresses and credentials, exactly what a user or a BI tool gets.
 from __future__ import annotations
 
 import json
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from svodka.runtime.localkafka import scratch_broker
-from tests.conftest import REPO, SEEDS, svodka_env
-from tests.helpers import svodka
 
-SCREENSHOTS = REPO / "build" / "screenshots"
+from tests.kit.kafka import svodka_env
+from tests.kit.processes import svodka
+from tests.kit.seeds import SEEDS_DIR as SEEDS
 
 
 @dataclass
@@ -56,24 +52,3 @@ def seeded(tmp_path_factory) -> Stack:
     finally:
         svodka(env, "down", "-q", check=False)
         broker.stop()
-
-
-def http(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
-         timeout: float = 30) -> tuple[int, dict, bytes]:
-    """(status, headers, body) without raising on HTTP errors and without following redirects."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    started = time.perf_counter()
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            body = response.read()
-            status, got = response.status, dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        body, status, got = exc.read(), exc.code, dict(exc.headers)
-    got["_elapsed_ms"] = (time.perf_counter() - started) * 1000
-    return status, got, body

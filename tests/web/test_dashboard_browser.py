@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser import Browser
-from tests.web.conftest import SCREENSHOTS, http
+from tests.kit.browser import Browser
+from tests.kit.http import SCREENSHOTS, http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.web.conftest import http
+from tests.kit.http import http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

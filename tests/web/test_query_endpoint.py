@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import clickhouse_connect
 import pytest
 
-from tests.web.conftest import http
+from tests.kit.http import http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -223,7 +223,7 @@ def test_only_the_stores_database(endpoint):
 def test_every_attack_on_sql_is_refused_here_too(endpoint, tmp_path):
     """The security engineer's list of attacks (tests/integration/test_sql_attacks.py), through this
     endpoint: files, network, other tables, introspection; nothing written, nothing connected to."""
-    from tests.integration.test_sql_attacks import ATTACKS, Listener
+    from tests.kit.attacks import ATTACKS, Listener
 
     listener = Listener()
     out = tmp_path / "written-by-the-sink"
