@@ -282,3 +282,17 @@ def test_a_bare_number_followed_by_an_unread_unit_does_not_borrow_one():
 ])
 def test_a_sign_spelled_out_or_said_by_мороз_is_kept(text, expected):
     assert values(text) == [(float(a), float(b), u, q) for a, b, u, q in expected]
+
+
+def test_a_table_cell_is_a_figure_even_when_nothing_says_of_what():
+    got = values("Итоги голосования:\nИванов — 412;\nПетров — 398.")
+    assert [(lo, u) for lo, _, u, _ in got] == [(412.0, ""), (398.0, "")]
+
+
+def test_a_numbered_list_is_not_a_table():
+    assert values("Повестка:\n1. Бюджет\n2. Налоги") == []
+
+
+def test_a_table_header_with_a_unit_scales_its_cells():
+    got = values("Урожай по районам, тыс. тонн:\nКурагинский — 12,5;\nМинусинский — 30.")
+    assert got == [(12500.0, 12500.0, "тонна", "exact"), (30000.0, 30000.0, "тонна", "exact")]

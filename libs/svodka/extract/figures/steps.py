@@ -54,7 +54,7 @@ ELIDED_SENTENCES = 1
 _COUNT_NOUN = re.compile(r"(?<![\w])(?:числ[оаеу]|количеств[оаеу]|численност[ьи]|сколько)[ \u00a0]+", re.I)
 # A table or list line: «Норвегия — 405», «Минск: +24 °С», «— 3 танка». A row label is a
 # name of at most 40 characters; LAYOUT_WINDOW covers it with its bullet and dash.
-_TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*$")
+_TABLE_CELL = re.compile(r"(?:^|\n)[ \t]*(?:[•·—–\-*][ \t]*)?[A-ZА-ЯЁ][^\n:—–]{0,40}[ \t]*[—–:\-][ \t]*\Z")
 LAYOUT_WINDOW = 60
 # A number without a unit after these words is a temperature.
 _TEMPERATURE = re.compile(r"(?<![\w])(?:температур|термометр|мороз|потеплени|похолодани|жар[аеуы]|заморозк|"
@@ -281,6 +281,33 @@ def _donor(s: FigureState, same_sentence_only: bool) -> str:
     return (alike or pool)[-1].unit
 
 
+# «Прирост вкладов в ноябре, млрд рублей:» — a table header that gives the cells' unit
+_HEADER_UNIT = re.compile(
+    r",[ \t]*(?:(?P<mult>тыс\.?|млн|млрд|трлн)[ \t]+)?(?P<unit>[а-яёА-ЯЁ.%°/ ]{1,25}?)[ \t]*\)?:[ \t]*\n")
+_MULTIPLIERS = {"тыс": 1e3, "тыс.": 1e3, "млн": 1e6, "млрд": 1e9, "трлн": 1e12}
+# how far above a cell its table's header may be: a few dozen short rows
+HEADER_WINDOW = 600
+
+
+def _header_unit(s: FigureState) -> bool:
+    """A table cell takes its unit (and multiplier) from the table's header line."""
+    before = s.text[max(0, s.start - LAYOUT_WINDOW): s.start]
+    if s.num.mult or s.num.words or not _TABLE_CELL.search(before):
+        return False
+    head = None
+    for m in _HEADER_UNIT.finditer(s.text, max(0, s.start - HEADER_WINDOW), s.start):
+        head = m
+    if head is None:
+        return False
+    up = unit_phrase(s.wd, s.text, head.start("unit") - 1, head.end("unit"))
+    if not up.unit:
+        return False
+    factor = _MULTIPLIERS.get((head.group("mult") or "").lower(), 1.0)
+    s.low, s.high = round(s.low * factor, 6), round(s.high * factor, 6)
+    s.unit, s.head, s.inferred = up.unit, up.head, "header"
+    return True
+
+
 def elided_unit(s: FigureState) -> bool:
     if s.implied and s.unit:
         # «четыре серебряных»: the adjective's noun comes later in the list, or came earlier
@@ -301,6 +328,8 @@ def elided_unit(s: FigureState) -> bool:
             s.num.signed or s.qualifier != "exact" or s.second is not None):
         # «температура опустилась до –28», «ночью от –5 до –9»: degrees, whatever was counted before
         s.unit, s.inferred = "градус", "temperature"
+        return True
+    if _header_unit(s):
         return True
     clause_from = s.s_start
     unit_ = _count_noun(s, clause_from, s.start)
@@ -346,7 +375,7 @@ def keep(s: FigureState) -> bool:
         # count in the same sentence.
         before = s.text[max(0, s.start - LAYOUT_WINDOW): s.start]
         if not (_TABLE_CELL.search(before) or _PAREN_BEFORE.search(before) or _MORE_BEFORE.search(before)
-                or s.inferred != "previous-sentence"):
+                or s.inferred not in ("previous-sentence",)):
             return False
         if is_year_like(s.num, s.text):
             return False
@@ -357,8 +386,15 @@ def keep(s: FigureState) -> bool:
         if is_year_like(s.num, s.text) and s.second is None:
             return False
         if s.qualifier == "exact" and not s.num.mult and s.second is None:
-            return False
+            # a table cell («Норвегия — 405;») is a figure even when the text never says of what
+            before = s.text[max(0, s.start - LAYOUT_WINDOW): s.start]
+            return bool(_TABLE_CELL.search(before)) and _cell_ends(s) and not s.num.words
     return True
+
+
+def _cell_ends(s: FigureState) -> bool:
+    """The number ends its table cell: the line, a «;» or «,» follows."""
+    return bool(re.match(r"[ \t]*[;,.]?[ \t]*(?:\n|\Z)", s.text[s.end:s.end + 4]))
 
 
 def build(s: FigureState) -> list[Figure]:
