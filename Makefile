@@ -39,7 +39,8 @@ demo: install kafka-jars
 	@set -e; trap '$(BIN)/svodka down -q' EXIT; \
 	$(BIN)/svodka up; \
 	$(BIN)/svodka ingest seeds/ --wait; \
-	$(BIN)/svodka report summary
+	$(BIN)/svodka report summary; \
+	echo; echo "== Stories (docs/stories.md)"; $(BIN)/svodka report stories --limit 5
 
 test: install kafka-jars
 	$(BIN)/python -m pytest -q

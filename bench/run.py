@@ -28,6 +28,13 @@ CHECKS = [
                 f"NER alone: natasha map {r['natasha_ner_map_aps']:.1f}, ner.py numpy {r['ner_numpy_aps']:.1f}, "
                 f"onnx {r['ner_onnx_aps']:.1f} art/s (backend {r['ner_backend']})",
                 "ratio ≥ 1.25 (goal 2)", r["ok"])),
+    ("extraction quality on the news gold and the seeds' gold", "bench_quality.py", [],
+     lambda r: (f"news: P {r['news']['precision']:.3f}, R {r['news']['recall']:.3f}, unit {r['news']['unit']:.3f}, "
+                f"qualifier {r['news']['qualifier']:.3f}, action {r['news']['action']:.3f}, "
+                f"entity recall {r['news']['entity_recall']:.3f}, date {r['news']['date']:.3f}; "
+                f"seeds: P {r['seeds']['precision']:.3f}, R {r['seeds']['recall']:.3f}, unit {r['seeds']['unit']:.3f}, "
+                f"entity recall {r['seeds']['entity_recall']:.3f}",
+                "news P, R ≥ 0.95, unit ≥ 0.92, action ≥ 0.85, entity recall ≥ 0.95", r["ok"])),
     ("producer, 10,000 looped seed articles", "bench_producer.py", [],
      lambda r: (f"{r['articles_per_s']:,.0f} articles/s, {r['mb_per_s']:.1f} MB/s", "> 2,000 articles/s", r["ok"])),
     ("dedup, one worker", "bench_dedup.py", [],
@@ -37,6 +44,17 @@ CHECKS = [
     ("sink, 100,000 mention rows on chDB", "bench_sink.py", [],
      lambda r: (f"{r['mention_rows_per_s']:,} mention rows/s ({r['rows_per_s']:,} rows/s in all)",
                 "> 50,000 rows/s", r["mention_rows_per_s"] > 50_000)),
+    ("stories and claims: gold feed, stage vs one extract worker", "bench_stories.py", [],
+     lambda r: (f"stories pairwise P/R/F1 {r['quality']['published_order']['stories']['precision']:.2f}/"
+                f"{r['quality']['published_order']['stories']['recall']:.2f}/"
+                f"{r['quality']['published_order']['stories']['f1']:.3f}, B-cubed F1 "
+                f"{r['quality']['published_order']['stories_bcubed_f1']:.3f}, claims pairwise F1 "
+                f"{r['quality']['published_order']['claims']['f1']:.3f} (20 shuffled orders: stories "
+                f"{r['quality']['shuffled']['stories_f1_mean']:.3f}, claims {r['quality']['shuffled']['claims_f1_mean']:.3f}); "
+                f"stage {r['stream']['articles_per_s']:,.0f} art/s = {r['stream_vs_extract']}× one extract worker "
+                f"({r['stream_vs_extract_cpu']}× by CPU per article); state "
+                f"{r['pure']['state_bytes_per_article']:,.0f} B per article in the window",
+                "stories F1 ≥ 0.90, claims F1 ≥ 0.85, stage ≥ 20× extract", r["ok"])),
     ("pipeline, 2,000 looped articles end to end", "bench_pipeline.py", [],
      lambda r: (f"extraction alone {r['extract_alone_aps']:.1f} art/s; 1 extract worker "
                 f"{r['one_worker']['articles_per_s']:.1f} art/s ({r['ratio_one_worker_vs_extract']:.2f}× extraction); "
@@ -48,6 +66,10 @@ CHECKS = [
                 "1 worker ≥ 0.9× extraction; 2 ≥ 1.75× 1; p99 ≤ 1 s; RSS ≤ 400 MB", r["ok"])),
     ("queries: every report and cookbook query at 10^5, 10^6, 10^7 mention rows (chDB)", "bench_queries.py", [],
      lambda r: _queries(r)),
+    ("dashboard pages, 100,000 articles stored", "bench_web.py", [],
+     lambda r: ("; ".join(f"{name} {t['median_ms']} ms" for name, t in r["pages"].items())
+                + f" (median of 5; {r['stored']['articles']:,} articles, {r['stored']['mentions']:,} mentions)",
+                "every page < 1 s", r["ok"])),
 ]
 
 

@@ -25,7 +25,7 @@ def compose() -> dict:
 
 def test_compose_has_the_stack(compose):
     services = compose["services"]
-    assert {"kafka", "clickhouse", "dedup", "extract", "sink"} <= set(services)
+    assert {"kafka", "clickhouse", "dedup", "extract", "stories", "sink"} <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["clickhouse"]["image"].startswith("clickhouse/clickhouse-server:")
 
@@ -41,7 +41,7 @@ def test_compose_kafka_matches_local_broker(compose):
 
 
 def test_compose_services_use_the_same_settings(compose):
-    for name in ("dedup", "extract", "sink"):
+    for name in ("dedup", "extract", "stories", "sink"):
         svc = compose["services"][name]
         env = svc["environment"]
         assert env["SVODKA_KAFKA_BOOTSTRAP"] == "kafka:9092"

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 K8S = REPO / "deploy" / "k8s"
 STRIMZI = K8S / "strimzi"
 NAMESPACE = "svodka"
-SERVICES = ("dedup", "extract", "sink")
+SERVICES = ("dedup", "extract", "stories", "sink")
 WEB_PORT = 6066
 
 
@@ -84,8 +84,9 @@ import json
 from svodka.runtime import streaming
 from svodka.settings import Settings
 import svodka_services.dedup.app as d, svodka_services.extract.app as e, svodka_services.sink.app as s
+import svodka_services.stories.app as st
 out = {}
-for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("sink", s.app)):
+for name, app in (("dedup", d.build(Settings.from_env())), ("extract", e.app), ("stories", st.app), ("sink", s.app)):
     out[name] = {
         "id": app.conf.id,
         "sources": sorted(t for agent in app.agents.values() for t in agent.channel.topics),
@@ -129,7 +130,7 @@ def test_kustomizations_list_every_file():
 def test_the_stack_is_there_and_only_svodkas_part(objects):
     assert {o["metadata"]["name"] for o in find(objects, "Namespace")} == {NAMESPACE}
     assert one(objects, "StatefulSet", "dedup") and one(objects, "Deployment", "extract")
-    assert one(objects, "Deployment", "sink")
+    assert one(objects, "Deployment", "sink") and one(objects, "StatefulSet", "stories")
     assert set(workloads(objects)) == set(SERVICES)
     # Kafka and ClickHouse come from operators: nothing here runs them.
     for workload in workloads(objects).values():
@@ -202,11 +203,13 @@ def test_the_state_dir_is_a_volume(objects):
         assert home in mounts and "/tmp" in mounts, name
         assert c["securityContext"]["readOnlyRootFilesystem"] is True, name
         assert workload["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True, name
-    dedup = one(objects, "StatefulSet", "dedup")
-    claim = dedup["spec"]["volumeClaimTemplates"][0]
-    assert {m["mountPath"]: m["name"] for m in container(dedup)["volumeMounts"]}[home] == claim["metadata"]["name"]
-    assert dedup["spec"]["serviceName"] == one(objects, "Service", "dedup")["metadata"]["name"]
-    assert one(objects, "Service", "dedup")["spec"]["clusterIP"] == "None"
+    for stateful in ("dedup", "stories"):  # faust tables in RocksDB: a volume of their own
+        workload = one(objects, "StatefulSet", stateful)
+        claim = workload["spec"]["volumeClaimTemplates"][0]
+        assert {m["mountPath"]: m["name"] for m in container(workload)["volumeMounts"]}[home] == \
+            claim["metadata"]["name"]
+        assert workload["spec"]["serviceName"] == one(objects, "Service", stateful)["metadata"]["name"]
+        assert one(objects, "Service", stateful)["spec"]["clusterIP"] == "None"
     for name in ("extract", "sink"):
         volumes = {v["name"]: v for v in workloads(objects)[name]["spec"]["template"]["spec"]["volumes"]}
         mounts = {m["mountPath"]: m["name"] for m in container(workloads(objects)[name])["volumeMounts"]}
@@ -226,7 +229,7 @@ def test_resources_follow_the_measurements(objects):
     def millicores(value: str) -> int:
         return int(value[:-1]) if value.endswith("m") else int(float(value) * 1000)
 
-    for name in ("dedup", "sink"):
+    for name in ("dedup", "stories", "sink"):
         assert millicores(resources[name]["requests"]["cpu"]) < 1000, name
         assert mebibytes(resources[name]["requests"]["memory"]) < 700, name
         for kind in ("cpu", "memory"):

@@ -91,7 +91,7 @@ class Article(Record):
     title: str = ""
     url: str = ""
     published_at: str | None = None  # ISO 8601, UTC
-    date_source: str = "ingest"  # header | feed | text | ingest
+    date_source: str = "ingest"  # header | feed | text | weekday | relative | ingest
     ingested_at: str = ""
     content_sha256: str = ""
     encoding: str = "utf-8"
@@ -145,6 +145,11 @@ class Figure:
     sentence: int
     entities: list[str] = field(default_factory=list)  # canonical names in the same sentence
     reported_by: str = ""
+    action: str = ""  # lemma of the governing verb («погибнуть», «составить»)
+    location: str = ""  # canonical LOC named in the sentence
+    object: str = ""  # for percentages: what it is a share of («вооружение»)
+    claim_id: str = ""  # set by the stories stage: the claim this figure states (docs/stories.md)
+    revises: str = ""  # the claim this figure's claim revises, if any
 
 
 @dataclass
@@ -165,6 +170,10 @@ class EnrichedArticle(Record):
     figures: list[Figure] = field(default_factory=list)
     replay_of: str | None = None
     extracted_at: str = ""
+    text: str = ""  # the article's text, so readers can see mentions and figures where they stand
+    url: str = ""
+    story_id: str = ""  # set by the stories stage (articles.storied)
+    story_score: float = 0.0  # similarity to the story when it joined; 0 for a story's first article
 
     @classmethod
     def _build(cls, kwargs: dict[str, Any]) -> "EnrichedArticle":

@@ -28,7 +28,7 @@ from typing import Any
 __all__ = [
     "PIPELINE_TOPICS", "TOPIC_DLQ", "TOPIC_DUPLICATES", "TOPIC_ENRICHED", "TOPIC_RAW", "TOPIC_UNIQUE",
     "DedupSettings", "ExtractSettings", "KafkaSettings", "ObserveSettings", "QuerySettings", "Settings",
-    "SettingsError", "SinkSettings", "Variable", "WorkerSettings", "help_epilog", "table_markdown", "variables",
+    "SettingsError", "SinkSettings", "StoriesSettings", "TOPIC_STORIED", "Variable", "WorkerSettings", "help_epilog", "table_markdown", "variables",
 ]
 
 # Topic names are part of the product's interface: docker-compose and the docs use them too.
@@ -36,8 +36,9 @@ TOPIC_RAW = "articles.raw"
 TOPIC_UNIQUE = "articles.unique"
 TOPIC_DUPLICATES = "articles.duplicates"
 TOPIC_ENRICHED = "articles.enriched"
+TOPIC_STORIED = "articles.storied"  # enriched + story_id and claim ids (the stories stage → sink)
 TOPIC_DLQ = "articles.dlq"
-PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_DLQ)
+PIPELINE_TOPICS = (TOPIC_RAW, TOPIC_UNIQUE, TOPIC_DUPLICATES, TOPIC_ENRICHED, TOPIC_STORIED, TOPIC_DLQ)
 
 LOG_LEVELS = ("debug", "info", "warn", "warning", "error", "crit")
 
@@ -158,6 +159,12 @@ class ExtractSettings:
 
 
 @dataclass(frozen=True)
+class StoriesSettings:
+    sweep_every: int = setting("SVODKA_STORIES_SWEEP_EVERY", 1000, "the stories stage deletes state older than "
+                               "its window every this many articles (see `docs/stories.md`)", check=_at_least_one)
+
+
+@dataclass(frozen=True)
 class SinkSettings:
     batch_size: int = setting("SVODKA_SINK_BATCH_SIZE", 1000, "the sink writes a batch at this many records",
                               check=_at_least_one)
@@ -173,6 +180,8 @@ class QuerySettings:
                                "any requested timeout", check=_positive)
     memory_bytes: int = setting("SVODKA_QUERY_MEMORY", 2 << 30, "ClickHouse's max_memory_usage for one user "
                                 "query (bytes)", check=_at_least_one)
+    port: int = setting("SVODKA_QUERY_PORT", 0, "the sink's ClickHouse HTTP interface on the embedded store, "
+                        "for BI tools (127.0.0.1; `svodka up` picks a free port; 0: off)")
 
 
 @dataclass(frozen=True)
@@ -182,7 +191,7 @@ class ObserveSettings:
     log_level: str = setting("SVODKA_LOG_LEVEL", "warn", "logs are JSON lines on stderr", check=_log_level)
 
 
-GROUPS = ("kafka", "worker", "dedup", "extract", "sink", "query", "observe")
+GROUPS = ("kafka", "worker", "dedup", "extract", "stories", "sink", "query", "observe")
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    stories: StoriesSettings = field(default_factory=StoriesSettings)
     sink: SinkSettings = field(default_factory=SinkSettings)
     query: QuerySettings = field(default_factory=QuerySettings)
     observe: ObserveSettings = field(default_factory=ObserveSettings)

@@ -12,6 +12,7 @@ import sys
 
 from svodka.runtime import logs
 from svodka.settings import Settings, SettingsError, help_epilog
+from svodka.store.client import is_embedded
 
 from svodka_services.cli import stack
 from svodka_services.cli.queries import Queries, QueryError, print_result
@@ -29,6 +30,12 @@ def cmd_up(args, settings: Settings) -> int:
     state = stack.up(settings, extract_workers=args.extract_workers, say=_say(args))
     if not args.quiet:
         print("stack up: " + ", ".join(f"{s.name} (pid {s.pid})" for s in state.live()))
+        where = stack.analyst_endpoints(settings, state)
+        if where["dashboard_login"]:
+            print(f"dashboard: {where['dashboard_login']}")
+        if where["query_endpoint"] and is_embedded(settings.clickhouse_url):
+            q = where["query_endpoint"]
+            print(f"ClickHouse HTTP interface: {q['url']} (user {q['user']}, password in `svodka status --json`)")
     return 0
 
 
@@ -48,6 +55,10 @@ def cmd_status(args, settings: Settings) -> int:
     print(f"kafka      {kafka['bootstrap']:<22} {'up' if kafka['up'] else 'down'}"
           + (f" (pid {kafka['pid']})" if kafka.get("pid") else ""))
     print(f"clickhouse {info['clickhouse']}")
+    if info.get("dashboard"):
+        print(f"dashboard  {info['dashboard']}  (sign in: {info.get('dashboard_login') or 'svodka up'})")
+    if info.get("query_endpoint"):
+        print(f"query      {info['query_endpoint']['url']}  (ClickHouse HTTP; user {info['query_endpoint']['user']})")
     for s in info["services"]:
         extra = ""
         health = s.get("health")
@@ -146,6 +157,12 @@ def cmd_report(args, settings: Settings) -> int:
         return 2
 
 
+def cmd_web(args, settings: Settings) -> int:
+    from svodka_services.web.__main__ import main as web_main
+
+    return web_main(["--host", args.host, "--port", str(args.port)])
+
+
 # -- parser --------------------------------------------------------------------------------
 
 def _say(args):
@@ -162,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("up", help="start the local broker and the services (idempotent)",
                          description="Start the local Kafka broker (unless SVODKA_KAFKA_BOOTSTRAP points elsewhere), "
-                                     "create the topics and start dedup, extract and sink as background processes. "
+                                     "create the topics and start dedup, extract, stories and sink as background processes. "
                                      "Logs go to .svodka/logs/.")
     p.add_argument("--extract-workers", type=int, default=1, metavar="N", help="extract processes (default 1)")
     p.add_argument("-q", "--quiet", action="store_true")
@@ -203,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--timeout", type=float, default=None, help="seconds (default 30)")
     p.set_defaults(func=cmd_sql)
+
+    p = verbs.add_parser("web", help="serve the analysts' dashboard in the foreground",
+                         description="Serve the read-only dashboard (overview, entities, figures, articles, SQL). "
+                                     "`svodka up` already runs it in the background and prints its sign-in URL.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(func=cmd_web)
 
     from svodka_services.cli import reports
 

@@ -37,7 +37,7 @@ class Queries:
         self._client = None
 
     def run(self, sql: str, timeout: float | None = None) -> QueryResult:
-        timeout = timeout or self.settings.query_timeout_s
+        timeout = timeout or self.settings.query.timeout_s
         url = self.settings.clickhouse_url
         if is_embedded(url):
             sinks = StackState.load(self.settings).live("sink")
@@ -50,7 +50,7 @@ class Queries:
                 if "error" in answer:
                     raise QueryError(answer["error"])
                 return QueryResult.from_json(answer)
-        limits = QueryLimits(timeout_s=self.settings.query_timeout_s, memory_bytes=self.settings.query_memory_bytes)
+        limits = QueryLimits(timeout_s=self.settings.query.timeout_s, memory_bytes=self.settings.query.memory_bytes)
         try:
             if self._client is None:
                 if is_embedded(url) and not (chdb_path(url) / "metadata").exists():

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from svodka.runtime import credentials
 from svodka.settings import PIPELINE_TOPICS, Settings
+from svodka.store.client import is_embedded
 from svodka.runtime.localkafka import LocalKafka, LocalKafkaError, terminate, free_port, pid_alive, port_open
 from svodka.runtime.topics import consumer_lag, ensure_topics
 
-SERVICES = ("dedup", "extract", "sink")
+SERVICES = ("dedup", "extract", "stories", "sink", "web")
 
 
 class StackError(RuntimeError):
@@ -33,11 +34,12 @@ class StackError(RuntimeError):
 @dataclass
 class ServiceProc:
     name: str  # e.g. extract-2
-    service: str  # dedup | extract | sink
+    service: str  # dedup | extract | stories | sink
     pid: int
     web_port: int
     data_dir: str
     log: str
+    query_port: int = 0  # sink in embedded mode: its ClickHouse HTTP interface
 
     @property
     def alive(self) -> bool:
@@ -100,7 +102,7 @@ def up(settings: Settings, extract_workers: int = 1, timeout: float = 120.0, say
     credentials.create(settings.home)  # the secret every SQL endpoint asks for (0600, kept across restarts)
 
     state.services = [s for s in state.services if s.alive]
-    wanted = {"dedup": 1, "extract": max(1, extract_workers), "sink": 1}
+    wanted = {"dedup": 1, "extract": max(1, extract_workers), "stories": 1, "sink": 1, "web": 1}
     started: list[ServiceProc] = []
     for service, count in wanted.items():
         running = [s for s in state.services if s.service == service]
@@ -127,18 +129,23 @@ def spawn(settings: Settings, service: str, index: int, base_env: dict[str, str]
     log = settings.log_dir / f"{name}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
+    query_port = free_port() if service == "sink" and is_embedded(settings.clickhouse_url) else 0
     env = dict(os.environ if base_env is None else base_env, SVODKA_WEB_PORT=str(port), SVODKA_DATA_DIR=str(data_dir.resolve()),
                SVODKA_HOME=str(settings.home), SVODKA_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
                SVODKA_CLICKHOUSE_URL=settings.clickhouse_url, SVODKA_PARTITIONS=str(settings.partitions),
                SVODKA_SINK_BATCH_SIZE=str(settings.sink_batch_size),
-               SVODKA_SINK_BATCH_SECONDS=str(settings.sink_batch_seconds), PYTHONUNBUFFERED="1")
+               SVODKA_SINK_BATCH_SECONDS=str(settings.sink_batch_seconds), PYTHONUNBUFFERED="1",
+               SVODKA_QUERY_PORT=str(query_port))
+    if service == "web":  # the dashboard is an aiohttp app, not a faust worker
+        argv = [sys.executable, "-m", "svodka_services.web", "--port", str(port), "--host", "127.0.0.1"]
+    else:
+        argv = [sys.executable, "-m", f"svodka_services.{service}", "worker", "-l", "warn",
+                "--web-port", str(port), "--web-host", "127.0.0.1"]
     with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", f"svodka_services.{service}", "worker", "-l", "warn",
-             "--web-port", str(port), "--web-host", "127.0.0.1"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                start_new_session=True)
     return ServiceProc(name=name, service=service, pid=proc.pid, web_port=port,
-                       data_dir=str(data_dir), log=str(log))
+                       data_dir=str(data_dir), log=str(log), query_port=query_port)
 
 
 def wait_ready(services: list[ServiceProc], timeout: float) -> None:
@@ -151,7 +158,8 @@ def wait_ready(services: list[ServiceProc], timeout: float) -> None:
             if not proc.alive:
                 tail = _tail(Path(proc.log))
                 raise StackError(f"{proc.name} exited during start-up; last lines of {proc.log}:\n{tail}")
-            if port_open(proc.web_port) and (proc.service != "sink" or _sink_open(proc)):
+            if port_open(proc.web_port) and (proc.service != "sink" or _sink_open(proc)) \
+                    and (not proc.query_port or port_open(proc.query_port)):
                 pending.remove(proc)
         time.sleep(0.3)
     if pending:
@@ -235,6 +243,7 @@ def status(settings: Settings) -> dict:
             entry["stalled"] = (health or {}).get("stalled") or []
             result["stalled"] += [dict(service=proc.name, **p) for p in entry["stalled"]]
         result["services"].append(entry)
+    result.update(analyst_endpoints(settings, state))
     if result["kafka"]["up"]:
         try:
             rows = asyncio.run(asyncio.wait_for(consumer_lag(settings.kafka_bootstrap), 20))
@@ -248,3 +257,36 @@ def status(settings: Settings) -> dict:
         except Exception as exc:  # noqa: BLE001 - status must still print what it knows
             result["lag_error"] = str(exc)
     return result
+
+
+def analyst_endpoints(settings: Settings, state: StackState | None = None) -> dict:
+    """Where analysts attach: ``dashboard`` (its URL), ``dashboard_login`` (the URL that signs a browser
+    in), and ``query_endpoint`` ({url, user, password}: ClickHouse's HTTP interface, for BI clients)."""
+    state = state or StackState.load(settings)
+    creds = credentials.load(settings.home)
+    out: dict = {"dashboard": None, "dashboard_login": None, "query_endpoint": None}
+    web = state.live("web")
+    if web:
+        out["dashboard"] = web[0].url + "/"
+        if creds is not None:
+            out["dashboard_login"] = login_url(web[0].url, creds)
+    if is_embedded(settings.clickhouse_url):
+        sinks = [s for s in state.live("sink") if s.query_port]
+        if sinks and creds is not None:
+            out["query_endpoint"] = {"url": f"http://127.0.0.1:{sinks[0].query_port}", "user": creds.user,
+                                     "password": creds.password}
+    else:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(settings.clickhouse_url)
+        out["query_endpoint"] = {"url": f"{parts.scheme}://{parts.hostname}:{parts.port or 8123}",
+                                 "user": unquote(parts.username or "default"),
+                                 "password": unquote(parts.password or "")}
+    return out
+
+
+def login_url(base: str, creds: credentials.Credentials) -> str:
+    """The dashboard URL that signs a browser in (sets its session cookie) and redirects to the overview."""
+    from urllib.parse import quote
+
+    return f"{base.rstrip('/')}/login?key={quote(creds.password, safe='')}"

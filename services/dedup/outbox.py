@@ -106,7 +106,7 @@ class Outbox:
             groups[(topic, partition)].append((key, value))
         sent = await kafka.send(groups)
         await kafka.acknowledged(sent)
-        for topic, partition, fut, count in sent:
+        for topic, _partition, fut, count in sent:
             if topic in tables:
                 meta = fut.result()
                 fi.mark_persisted(tables[topic], meta.topic_partition, meta.offset + count - 1)

@@ -1,4 +1,4 @@
-"""sink: articles.enriched + articles.duplicates + articles.dlq → ClickHouse.
+"""sink: articles.storied + articles.duplicates + articles.dlq → ClickHouse.
 
 One agent (concurrency=1) takes batches by size and time and hands each to the
 idempotent ``svodka.store.writer.Writer`` (one insert per table per batch).
@@ -38,8 +38,10 @@ from svodka.store.intake import Message, decode_batch, is_transient, write_isola
 from svodka.store.query import QueryLimits, QueryRefused, readonly_client, run_query
 from svodka.store.schema import migrate
 from svodka.store.writer import Batch, Writer
-from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_ENRICHED, Settings
+from svodka.settings import TOPIC_DLQ, TOPIC_DUPLICATES, TOPIC_STORIED, Settings
 from svodka.runtime.streaming import fetch_in_bulk, make_app, raw_topic
+
+from svodka_services.sink import query_endpoint
 
 settings = Settings.from_env()
 logs.setup(settings.log_level)
@@ -48,7 +50,7 @@ log = logging.getLogger("svodka.sink")
 # A 10 s session (as dedup): a sink killed with -9 is replaced by a new one within
 # seconds, not after faust's default 60 s (measured 57 s from `svodka up` to storing).
 app = make_app("sink", settings, broker_session_timeout=10.0)
-sources = raw_topic(app, TOPIC_ENRICHED, TOPIC_DUPLICATES, TOPIC_DLQ)
+sources = raw_topic(app, TOPIC_STORIED, TOPIC_DUPLICATES, TOPIC_DLQ)
 # The sink batches by time anyway: fetch in bulk rather than record by record.
 # 64 kB or 0.1 s: at half capacity 256 kB took ~0.5 s to gather, all of it latency (issue 16)
 fetch_in_bulk(app, min_bytes=64 * 1024, max_wait_s=min(0.1, settings.sink_batch_seconds))
@@ -96,9 +98,10 @@ def _observe_stored(batch: Batch, result) -> None:
 def _open() -> None:
     client = connect(settings.clickhouse_url, create_database=True)
     migrate(client)
-    _state["writer"] = Writer(client)
     if is_embedded(settings.clickhouse_url):
         _state["query_client"] = readonly_client(settings.clickhouse_url)
+    # Last: health's store_open (the writer) means /sql/ can answer too.
+    _state["writer"] = Writer(client)
 
 
 async def store(batch: Batch) -> None:
@@ -201,6 +204,19 @@ def _thread_client():
 
 def _lane(timeout_s: float) -> str:
     return "short" if timeout_s <= SHORT_QUERY_S else "long"
+
+
+# BI clients get threads of their own: a dashboard tool refreshing panels never queues svodka's own queries.
+_http_lane = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sink-query-http")
+
+
+@app.task
+async def clickhouse_http() -> None:
+    # ClickHouse's HTTP interface for BI clients on the store this process owns (embedded mode only).
+    if is_embedded(settings.clickhouse_url) and settings.query.port:
+        await query_endpoint.serve(query_endpoint.QueryEndpoint(
+            home=settings.home, client=lambda: _thread_client() if _state["writer"] else None,
+            executor=_http_lane, limits=_limits), "127.0.0.1", settings.query.port)
 
 
 @app.page("/sql/")

@@ -61,7 +61,11 @@ def test_seeds_end_to_end_twice(env, tmp_path):
 
     status = json.loads(svodka(env, "status", "--json").stdout)
     pids = [s["pid"] for s in status["services"]]
-    assert len(pids) == 3 and all(s["up"] for s in status["services"])
+    assert sorted(s["name"] for s in status["services"]) == ["dedup-1", "extract-1", "sink-1", "stories-1", "web-1"]
+    assert all(s["up"] for s in status["services"]), status["services"]
+    assert next(s for s in status["services"] if s["name"] == "web-1")["ok"] is True
+    assert status["dashboard"].startswith("http://127.0.0.1:") and status["query_endpoint"]["user"]
+    assert sql(env, "SELECT countIf(story_id = '') AS n FROM articles")[0]["n"] == 0
     assert any(row["group"] == "svodka-sink" for row in status["lag"])
 
     svodka(env, "down", "-q")

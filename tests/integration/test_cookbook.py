@@ -35,6 +35,7 @@ def store(chdb_url):
     extractor = models.extractor()
     articles = [a for a in articles_from_paths([str(SEEDS)]) if not isinstance(a, str)]
     enriched = [extractor.extract(a) for a in articles]
+    assign_stories(enriched)
     by_name = {Path(a.source).name: e for a, e in zip(articles, enriched)}
     original = by_name["000_cd478b14cef4147d.txt"]
     Writer(client).write(Batch(
@@ -44,6 +45,18 @@ def store(chdb_url):
                               published_at="2025-07-13T00:00:00+00:00")],
         dead_letters=[DeadLetter(id="bad-1", stage="producer", source="inbox/empty.txt", reason="empty file")]))
     return readonly_client(chdb_url)
+
+
+def assign_stories(enriched) -> None:
+    """Story and claim ids as the stories stage gives them (its pure core, in time order)."""
+    from svodka.stories import LocalAssigner
+
+    assigner = LocalAssigner()
+    for article in sorted(enriched, key=lambda a: (a.published_at or "", a.id)):
+        result = assigner.assign(article)
+        article.story_id, article.story_score = result.story_id, result.score
+        for figure, claim in zip(article.figures, result.claims):
+            figure.claim_id, figure.revises = claim.claim_id, claim.revises
 
 
 def run(store, sql: str) -> list[dict]:
@@ -84,6 +97,15 @@ def test_cookbook_query(store, title, sql):
         assert sum(r["figures"] for r in rows) == run(store, "SELECT count() AS n FROM figures")[0]["n"]
     if number == 10:
         assert rows[0]["stage"] == "producer"
+    if number == 12:  # the seeds are five outlets' reports of one visit, plus a reprint
+        assert rows[0]["articles"] >= 2 and rows[0]["outlets"] >= 2
+        assert sum(r["articles"] for r in rows) == 6
+    if number == 13:
+        assert all(r["articles"] >= 1 and r["first_outlet"] for r in rows)
+    if number == 14:
+        assert any("25−30 тысяч солдат" in r["text"] for r in rows)
+    if number == 15:
+        assert "reprint" in {r["kind"] for r in rows} or len(rows) >= 2
 
 
 def test_aggregates_match_base_tables(store):
@@ -125,3 +147,18 @@ def test_reports(store, cli, tmp_path):
     assert "баллистическая ракета" in cli("report", "figures", "--entity", "КНДР", "--format", "csv")
     summary = cli("report", "summary")
     assert "Top entities" in summary and "Figures found" in summary
+
+
+def test_story_and_claim_reports(store, cli, tmp_path):
+    import json
+
+    stories = [json.loads(line) for line in cli("report", "stories", "--format", "json").splitlines()]
+    assert stories and stories[0]["articles"] >= 2
+    assert cli("report", "stories", "--entity", "КНДР", "--format", "csv") == cli(
+        "report", "stories", "--entity", "Северная Корея", "--format", "csv")
+    assert cli("report", "stories", "--since", "2100-01-01", "--format", "json").strip() == ""
+    one = cli("report", "story", stories[0]["id"])
+    assert "Articles in time order" in one and "Claims" in one and stories[0]["title"][:20] in one
+    claims = cli("report", "claims", "--unit", "солдат", "--png", str(tmp_path / "c.png"))
+    assert "25−30 тысяч солдат" in claims and (tmp_path / "c.png").stat().st_size > 5000
+    assert "id" in cli("report", "claims", "--entity", "КНДР", "--format", "csv").splitlines()[0]

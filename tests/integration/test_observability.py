@@ -23,7 +23,7 @@ import pytest
 
 from svodka.runtime.localkafka import port_open
 from svodka.runtime.topics import consumer_lag
-from svodka.settings import TOPIC_ENRICHED
+from svodka.settings import TOPIC_STORIED
 from svodka.timeutil import now_iso
 from svodka_services.cli import stack
 from tests.kit import kafka
@@ -81,9 +81,9 @@ def svodka_status(env) -> dict:
 
 
 def publish(bootstrap: str, records) -> dict[int, int]:
-    """Publish to articles.enriched with ingested_at = now; return {partition: end offset}."""
+    """Publish to articles.storied (the sink's input) with ingested_at = now; return {partition: end offset}."""
     now = now_iso()
-    return kafka.publish(bootstrap, TOPIC_ENRICHED, [dataclasses.replace(r, ingested_at=now) for r in records])
+    return kafka.publish(bootstrap, TOPIC_STORIED, [dataclasses.replace(r, ingested_at=now) for r in records])
 
 
 def test_sink_metrics_count_stored_records_and_their_latency(obs_env):
@@ -104,8 +104,8 @@ def test_sink_metrics_count_stored_records_and_their_latency(obs_env):
     # Everything acked: no partition waits, health is ok and lists the 3 topics' partitions.
     status, body = wait_for(lambda: (h := health(sink))[1].get("lag") == 0 and h, 10)
     assert status == 200 and body["ok"] and body["stalled"] == [] and body["store_open"]
-    assert len(body["partitions"]) == 3 * settings.partitions
-    processed = {p["partition"]: p["processed"] for p in body["partitions"] if p["topic"] == TOPIC_ENRICHED}
+    assert len(body["partitions"]) == 3 * settings.kafka.partitions
+    processed = {p["partition"]: p["processed"] for p in body["partitions"] if p["topic"] == TOPIC_STORIED}
     assert {p: o + 1 for p, o in processed.items() if o is not None} == ends
 
 
@@ -128,7 +128,7 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
         assert holder.stdout.readline().strip() == "locked"
         sink = spawn_sink(env, procs, register=True, ready=False)
         ends = publish(settings.kafka.bootstrap, [enriched(i) for i in range(16, 116)])
-        waiting = {(TOPIC_ENRICHED, p) for p in ends}
+        waiting = {(TOPIC_STORIED, p) for p in ends}
 
         def stalled():
             status, body = health(sink)
@@ -150,7 +150,7 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
         assert {(s["topic"], s["partition"]) for s in entry["stalled"]} == waiting
         assert {(s["service"], s["topic"], s["partition"]) for s in info["stalled"]} == {
             ("sink-1", t, p) for t, p in waiting}
-        assert {(g["group"], g["topic"]) for g in info["lagging"]} == {(GROUP, TOPIC_ENRICHED)}
+        assert {(g["group"], g["topic"]) for g in info["lagging"]} == {(GROUP, TOPIC_STORIED)}
         # (only partitions the group has committed in count: the ones the first run had records in)
         assert 0 < sum(g["lag"] for g in info["lagging"]) <= 100
     finally:
@@ -162,5 +162,5 @@ def test_a_sink_that_cannot_store_is_reported_stalled_until_it_can(obs_env):
     assert status == 200 and body["ok"] and body["stalled"] == [] and body["lag"] == 0
     info = svodka_status(env)
     assert info["stalled"] == [] and info["services"][0]["ok"] is True
-    rows = asyncio.run(consumer_lag(settings.kafka_bootstrap))
+    rows = asyncio.run(consumer_lag(settings.kafka.bootstrap))
     assert {r.group for r in rows} == {GROUP}

@@ -184,7 +184,8 @@ def dlq_poison(tag: str) -> list[tuple[str, bytes]]:
 POISON = {
     "articles.raw": ("dedup", raw_poison("poison-raw")),
     "articles.unique": ("extract", raw_poison("poison-unique")),
-    "articles.enriched": ("sink", enriched_poison("poison-enriched")),
+    "articles.enriched": ("stories", enriched_poison("poison-enriched")),
+    "articles.storied": ("sink", enriched_poison("poison-storied")),
     "articles.duplicates": ("sink", duplicate_poison("poison-duplicates")),
     "articles.dlq": ("sink", dlq_poison("poison-dlq")),
 }

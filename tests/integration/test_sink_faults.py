@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from svodka.settings import TOPIC_ENRICHED, Settings
+from svodka.settings import TOPIC_STORIED, Settings
 from svodka_services.cli import stack
 from tests.kit.kafka import create_topics, publish, svodka_env
 from tests.kit.processes import kill_all, query, settings_for, spawn, wait_ready, wait_rows
@@ -52,13 +52,13 @@ def start_sink(env: dict, settings: Settings) -> stack.ServiceProc:
 def test_kill_9_between_insert_and_commit_stores_everything_once(sink_env):
     env, settings = sink_env
     sink = start_sink(env, settings)
-    publish(settings.kafka.bootstrap, TOPIC_ENRICHED, [enriched(i) for i in range(300)])
+    publish(settings.kafka.bootstrap, TOPIC_STORIED, [enriched(i) for i in range(300)])
     assert wait_rows(sink, 300) == 300
     before = query(sink, COUNTS)
     assert before == [[300, 600, 300, 600, 300]]
     os.killpg(sink.pid, signal.SIGKILL)  # nothing was committed: everything is redelivered
     sink = start_sink(env, settings)
-    publish(settings.kafka.bootstrap, TOPIC_ENRICHED, [enriched(i) for i in range(300, 350)])
+    publish(settings.kafka.bootstrap, TOPIC_STORIED, [enriched(i) for i in range(300, 350)])
     assert wait_rows(sink, 350) == 350
     time.sleep(2)  # let any redelivered batch finish
     assert query(sink, COUNTS) == [[350, 700, 350, 700, 350]]
@@ -75,7 +75,7 @@ def test_store_locked_for_a_while_then_everything_arrives(sink_env, tmp_path):
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     sink = spawn(env, "sink", spawned)
-    publish(settings.kafka.bootstrap, TOPIC_ENRICHED, [enriched(i) for i in range(200)])
+    publish(settings.kafka.bootstrap, TOPIC_STORIED, [enriched(i) for i in range(200)])
     # While the store is locked the sink keeps the batch and retries it; health says so.
     seen: list[dict] = []
 
@@ -105,7 +105,7 @@ def test_sigterm_while_a_batch_is_unstored_loses_nothing(sink_env):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     sink = spawn(env, "sink", spawned)
-    publish(settings.kafka.bootstrap, TOPIC_ENRICHED, [enriched(i) for i in range(100)])
+    publish(settings.kafka.bootstrap, TOPIC_STORIED, [enriched(i) for i in range(100)])
     retries = lambda: (stack.http_json(f"{sink.url}/health/", timeout=2) or {}).get("retries", 0)  # noqa: E731
     assert wait_until(lambda: retries() >= 2, 60), "the sink never tried to store the batch"
     os.killpg(sink.pid, signal.SIGTERM)

@@ -25,7 +25,8 @@ def test_defaults_without_any_variable():
 
 def test_each_group_reads_its_variables_and_derived_defaults_follow_what_they_derive_from():
     s = Settings.from_env({"SVODKA_HOME": "/srv/svodka", "SVODKA_KAFKA_PORT": "19092", "SVODKA_PARTITIONS": " 4 ",
-                           "SVODKA_DEDUP_WINDOW_DAYS": "7", "SVODKA_EXTRACT_TRIES": "3", "SVODKA_SINK_BATCH_SECONDS": "0.3",
+                           "SVODKA_DEDUP_WINDOW_DAYS": "7", "SVODKA_EXTRACT_TRIES": "3",
+                           "SVODKA_SINK_BATCH_SECONDS": "0.3",
                            "SVODKA_QUERY_TIMEOUT": "5", "SVODKA_STALL_SECONDS": "3", "SVODKA_WEB_PORT": "6070",
                            "SVODKA_DATA_DIR": "/tmp/w1", "SVODKA_KAFKA_JAVA_OPTS": "-Xss1m -Dx='a b'"})
     assert s.kafka.bootstrap == "127.0.0.1:19092" and s.kafka.managed and s.kafka.partitions == 4
@@ -69,7 +70,7 @@ def test_settings_written_as_variables_read_back_the_same():
 def test_every_variable_has_a_group_a_default_and_a_meaning():
     names = [var.env for var in variables()]
     assert len(names) == len(set(names)) and all(n.startswith("SVODKA_") for n in names)
-    assert {var.group for var in variables()} == {None, "kafka", "worker", "dedup", "extract", "sink", "query",
+    assert {var.group for var in variables()} == {None, "kafka", "worker", "dedup", "extract", "stories", "sink", "query",
                                                   "observe"}
     assert all(var.default and var.meaning for var in variables())
 
@@ -114,5 +115,6 @@ def test_no_module_but_settings_reads_a_svodka_variable():
 
 def test_with_replaces_a_group_field_by_its_flat_name_or_a_whole_group():
     s = Settings().with_(kafka_bootstrap="127.0.0.1:1234", partitions=3, sink_batch_size=50)
-    assert (s.kafka.bootstrap, s.kafka.partitions, s.kafka.managed, s.sink.batch_size) == ("127.0.0.1:1234", 3, False, 50)
+    assert (s.kafka.bootstrap, s.kafka.partitions, s.kafka.managed) == ("127.0.0.1:1234", 3, False)
+    assert s.sink.batch_size == 50
     assert s.with_(home=Path("/x")).home == Path("/x")

@@ -166,6 +166,94 @@ SELECT canonical_id, any(canonical) AS canonical, any(type) AS type,
        uniqExact(article_id) AS articles
 FROM svodka.mentions GROUP BY canonical_id;
 
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3));
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3));
+
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS url String DEFAULT '';
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS url String DEFAULT '';
+
+ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by;
+
+ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by;
+
+ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS location LowCardinality(String) DEFAULT '' AFTER action;
+
+ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS location LowCardinality(String) DEFAULT '' AFTER action;
+
+ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS object LowCardinality(String) DEFAULT '' AFTER location;
+
+ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS object LowCardinality(String) DEFAULT '' AFTER location;
+
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS story_id String DEFAULT '';
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS story_id String DEFAULT '';
+
+ALTER TABLE svodka.articles_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS story_score Float32 DEFAULT 0;
+
+ALTER TABLE svodka.articles ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS story_score Float32 DEFAULT 0;
+
+ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS claim_id String DEFAULT '';
+
+ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS claim_id String DEFAULT '';
+
+ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS revises String DEFAULT '';
+
+ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS revises String DEFAULT '';
+
+CREATE VIEW IF NOT EXISTS svodka.story_articles ON CLUSTER '{cluster}' AS
+SELECT story_id, id AS article_id, source, title, published_at, story_score, 'article' AS kind
+FROM svodka.articles WHERE story_id != ''
+UNION ALL
+SELECT a.story_id AS story_id, d.id AS article_id, d.source AS source, d.title AS title,
+       d.published_at AS published_at, toFloat32(0) AS story_score, 'reprint' AS kind
+FROM svodka.duplicates AS d INNER JOIN svodka.articles AS a ON a.id = d.dup_of
+WHERE a.story_id != '';
+
+CREATE VIEW IF NOT EXISTS svodka.stories ON CLUSTER '{cluster}' AS
+SELECT s.story_id AS id, s.title AS title, s.first_seen AS first_seen, s.last_seen AS last_seen,
+       s.articles AS articles, s.outlets AS outlets, s.outlet_names AS outlet_names,
+       ifNull(e.top_entities, []) AS top_entities
+FROM (
+    SELECT story_id,
+           argMax(title, (story_score, -toUnixTimestamp64Milli(published_at))) AS title,
+           min(published_at) AS first_seen, max(published_at) AS last_seen,
+           count() AS articles, uniqExact(source) AS outlets, arraySort(groupUniqArray(source)) AS outlet_names
+    FROM svodka.story_articles GROUP BY story_id
+) AS s
+LEFT JOIN (
+    SELECT story_id, arrayMap(x -> x.1, arraySlice(arraySort(x -> (-x.2, x.1),
+               groupArray((canonical, n))), 1, 5)) AS top_entities
+    FROM (SELECT a.story_id AS story_id, m.canonical AS canonical, uniqExact(m.article_id) AS n
+          FROM svodka.mentions AS m INNER JOIN svodka.articles AS a ON a.id = m.article_id
+          WHERE a.story_id != '' GROUP BY story_id, canonical)
+    GROUP BY story_id
+) AS e ON e.story_id = s.story_id;
+
+CREATE VIEW IF NOT EXISTS svodka.claims ON CLUSTER '{cluster}' AS
+SELECT f.claim_id AS id,
+       argMin(f.low, (f.published_at, f.article_id, f.ordinal)) AS low,
+       argMin(f.high, (f.published_at, f.article_id, f.ordinal)) AS high,
+       argMin(f.unit, (f.published_at, f.article_id, f.ordinal)) AS unit,
+       argMin(f.qualifier, (f.published_at, f.article_id, f.ordinal)) AS qualifier,
+       argMin(f.text, (f.published_at, f.article_id, f.ordinal)) AS text,
+       argMin(f.action, (f.published_at, f.article_id, f.ordinal)) AS action,
+       argMin(f.object, (f.published_at, f.article_id, f.ordinal)) AS object,
+       argMin(f.location, (f.published_at, f.article_id, f.ordinal)) AS location,
+       argMin(f.reported_by, (f.published_at, f.article_id, f.ordinal)) AS reported_by,
+       min(f.published_at) AS first_reported_at,
+       argMin(f.article_id, (f.published_at, f.article_id, f.ordinal)) AS first_article,
+       argMin(a.source, (f.published_at, f.article_id, f.ordinal)) AS first_outlet,
+       argMin(a.story_id, (f.published_at, f.article_id, f.ordinal)) AS story_id,
+       uniqExact(f.article_id) AS articles, uniqExact(a.source) AS outlets,
+       arraySort(groupUniqArray(a.source)) AS outlet_names,
+       groupUniqArray(f.entities) AS entity_lists,
+       max(f.revises) AS revises
+FROM svodka.figures AS f INNER JOIN svodka.articles AS a ON a.id = f.article_id
+WHERE f.claim_id != ''
+GROUP BY f.claim_id;
+
 CREATE TABLE IF NOT EXISTS svodka.entity_names_local ON CLUSTER '{cluster}' (
     name          String,
     canonical_id  String,

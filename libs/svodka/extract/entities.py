@@ -42,10 +42,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .canonical import AliasTable
+from .lexicon import WEEKDAY_ABBREVIATIONS
+from .morphology import Morphology
 
 PER, ORG, LOC = "PER", "ORG", "LOC"
 TYPES = (PER, ORG, LOC)
@@ -62,50 +62,39 @@ EAST_ASIAN_SURNAMES = frozenset(
     Нгуен Чан Фам Во Донг""".split()
 )
 
-_WEEKDAYS = frozenset("пн вт ср чт пт сб вс".split())
+_WEEKDAYS = WEEKDAY_ABBREVIATIONS
 _CYR = re.compile(r"[а-яё]", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
 _VOWELS = "аеёиоуыэюя"
 _TRIM = " \t\r\n*\"'«»„“”‘’`.,;:!?—–-()[]{}"
 _TRAILING_ABBR = re.compile(r"\s*\(([^()]{1,15})\)$")
 
-_CASE_MAP = {
-    "nomn": "nomn", "voct": "nomn", "gent": "gent", "gen1": "gent", "gen2": "gent",
-    "datv": "datv", "accs": "accs", "ablt": "ablt", "loct": "loct", "loc1": "loct", "loc2": "loct",
-}
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
+# An unknown word read as an unknown prefix + a dictionary noun («Мос|биржи»)
+# is trusted above the as-written reading (0.3) of an unknown word, in the
+# singular (a name is one thing).
+PREFIX_COMPOUND_SCORE = 0.4
 
 
 # --------------------------------------------------------------------------- morphology
-
-_morph = None
+# One analyser per process (svodka.extract.morphology), shared with the figure
+# rules; its parse cache replaces the one this module kept.
 
 
 def morph():
-    """The shared pymorphy2 analyser (created once, ~0.3 s)."""
-    global _morph
-    if _morph is None:
-        # natasha imports yargy, which makes pymorphy2 0.9 work on Python ≥ 3.11
-        # (it still calls inspect.getargspec); import it before creating one.
-        import natasha  # noqa: F401
-        import pymorphy2
-
-        _morph = pymorphy2.MorphAnalyzer()
-    return _morph
+    """The process's pymorphy2 analyser (``Morphology.shared().analyzer``)."""
+    return Morphology.shared().analyzer
 
 
-@lru_cache(maxsize=65536)
 def _parse(word: str):
-    return tuple(morph().parse(word))
+    return Morphology.shared().parse(word)
 
 
-@lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
-    return morph().word_is_known(word.lower())
+    return Morphology.shared().is_known(word.lower())
 
 
-def _case(tag) -> str | None:
-    return _CASE_MAP.get(tag.case) if tag.case else None
+_case = Morphology.case
 
 
 def _gender(tag) -> str | None:
@@ -396,7 +385,12 @@ def _noun_candidates(tok: str) -> list[tuple[str | None, str | None, str | None,
     out: list = []
     for p in parses:
         if p.tag.POS == "NOUN" and "anim" not in p.tag and "Fixd" not in p.tag:
-            out.append((_case(p.tag), _gender(p.tag), _number(p.tag), p, p.score))
+            score = p.score
+            if any(type(m[0]).__name__ == "UnknownPrefixAnalyzer" for m in p.methods_stack) and not (
+                    _NAME_TAGS & p.tag.grammemes) and _number(p.tag) == "sing":
+                # «Мосбиржи» = «Мос» + a dictionary word: its case is the dictionary word's
+                score = max(score, PREFIX_COMPOUND_SCORE)
+            out.append((_case(p.tag), _gender(p.tag), _number(p.tag), p, score))
     low = tok.lower()
     for ending, case, repl in _UNKNOWN_ENDINGS:
         if low.endswith(ending) and len(low) - len(ending) >= 3:
@@ -475,7 +469,10 @@ def _normalize_group(words: list[str]) -> list[str]:
     number = reading[2] if reading[2] in ("sing", "plur") else "sing"
     gender = reading[1]
     if gender is None and isinstance(reading[3], str) and (_is_abbreviation(hw) or not _is_cyrillic_word(hw)):
-        gender = "masc"  # «российский МИД»: abbreviations of institutions are masculine
+        # an abbreviation takes the gender its adjectives show («Запорожской АЭС» → «Запорожская АЭС»);
+        # without one, institutions are masculine («российский МИД»)
+        shown = {_gender(p.tag) for _w, ap in adjs for p in ap if _number(p.tag) == "sing"}
+        gender = "femn" if shown == {"femn"} else "masc"
     head_word = _head_nominative(reading, hw, number)
     out = []
     for w, ap in adjs:
@@ -626,6 +623,17 @@ def _is_junk(span_text: str, type: str) -> bool:
     return False
 
 
+# «Мин-», «Рос-», «Гос-» compounds: Минобороны, Минэнерго, Минфин, Росстат, Госдума
+_COMPOUND_INSTITUTION = re.compile(r"^(?:Мин|Рос|Гос|Глав)[а-яё]{3,}$")
+def _is_common_noun(word: str) -> bool:
+    """A dictionary word whose likeliest reading is an inanimate common noun («Сенат», not «Газпром»)."""
+    if not _known(word):
+        return False
+    ps = _parse(word.lower())
+    return bool(ps) and ps[0].tag.POS == "NOUN" and "inan" in ps[0].tag and not (
+        {"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"} & ps[0].tag.grammemes)
+
+
 _GENITIVE_ABBR = re.compile(r"^[A-ZА-ЯЁ]{2,6}$")
 
 
@@ -642,15 +650,76 @@ def _is_institution(span: EntitySpan) -> bool:
     if not all(_is_cyrillic_word(w) for w in words):
         return False
     if len(words) == 1:
-        return _is_abbreviation(words[0]) or words[0][:1].islower()
+        # «МИД», «министерство», and compound names of ministries and agencies
+        # («Минобороны», «Минэнерго», «Росстат») that the dictionary does not know
+        # and a capitalized common noun naming a body («Сенат», «Парламент», «Правительство»)
+        return (_is_abbreviation(words[0]) or words[0][:1].islower() or bool(_COMPOUND_INSTITUTION.match(words[0]))
+                or _is_common_noun(words[0]))
     return words[0][:1].isupper() or words[0][:1].islower()
+
+
+# «ДЖАКАРТА, 10 ноября 2025 — AP.»: an agency dateline opens with the city in capitals
+_DATELINE_PLACE = re.compile(r"\s*([А-ЯЁ]{3,}(?:[- ][А-ЯЁ]{2,})*),\s+\d{1,2}\s+[а-яё]+")
+# a river, lake, sea … named after its kind, the name in the nominative or declined
+_NAMED_FEATURE = re.compile(
+    r"(?<![\w-])(?:рек[аеиуой]|озер[оаеу]|озером|мор[еяю]|залив[аеу]?|пролив[аеу]?|остров[аеу]?|"
+    r"полуостров[аеу]?|хребт[аеу]|перевал[аеу]?)[ \u00a0]+«?(?P<name>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)»?"
+)
+# «Сокольнической линии метро», «Троицкую линию», «Большая кольцевая линия»
+_NAMED_LINE = re.compile(
+    r"(?<![\w-])(?:[А-ЯЁ][а-яё]+(?:о|е)?-?)?[А-ЯЁ][а-яё]+(?:ая|ой|ую|ою)(?:[ \u00a0]+[а-яё]+(?:ая|ой|ую))?"
+    r"[ \u00a0]+лини(?:я|и|ю|ей)(?![\w])"
+)
+_GENERIC_BEFORE_QUOTE = re.compile(r"(?<![\w-])[а-яё]{3,}[ \u00a0]*$")
+# «Брянской и Курской областями», «в Курагинском и Минусинском районах»
+_COORDINATED_REGIONS = re.compile(
+    r"(?<![\w-])(?P<a>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)[ \u00a0]+и[ \u00a0]+(?P<b>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
+    r"[ \u00a0]+(?P<head>област(?:и|ей|ям|ями|ях)|район(?:ы|ов|ам|ами|ах)|кра(?:я|ев|ям|ями|ях)|"
+    r"округ(?:а|ов|ам|ами|ах))(?![\w])"
+)
+_REGION_HEADS = {"област": ("область", "femn"), "район": ("район", "masc"), "кра": ("край", "masc"),
+                 "округ": ("округ", "masc")}
+
+
+def _region_normal(adjective: str, head: str) -> str:
+    """«Брянской» + «областями» → «Брянская область» (the adjective agreed with the singular head)."""
+    for stem, (lemma, gender) in _REGION_HEADS.items():
+        if head.lower().startswith(stem):
+            for p in _parse(adjective.lower()):
+                if p.tag.POS == "ADJF":
+                    form = _inflect(p, {"nomn", "sing", gender})
+                    if form:
+                        return f"{_restore_case(adjective, form)} {lemma}"
+            return ""
+    return ""
+
+
+_FEATURE_STEMS = ("рек", "озер", "мор", "залив", "пролив", "остров", "хребт", "перевал")
+_PLANT_ABBR = re.compile(r"АЭС|ГЭС|ТЭС|ТЭЦ|ГРЭС|ГАЭС")
+_FACILITY_BEFORE = re.compile(
+    r"(?<![\w-])(?:шахт[аеуыой]*|аэропорт[аеуом]*|космодром[аеуом]*|рудник[аеуом]*|порт[аеуом]?|"
+    r"месторождени[еяюи]|электростанци[яиюей]+|АЭС|ГЭС|ТЭЦ)[ \u00a0]*«?$",
+)
+
+
+class Gazetteer(Protocol):
+    """What the finder needs of the alias table (canonical.AliasTable is one).
+
+    A protocol rather than an import: canonical.py builds on this module, so
+    this module must not import it back.
+    """
+
+    country_adjectives: dict[str, str]
+
+    def find_in(self, text: str) -> list[tuple[int, int, str]]: ...
 
 
 class EntityFinder:
     """natasha spans → cleaned, merged, normalised ``EntitySpan`` list."""
 
-    def __init__(self, aliases: "AliasTable | None" = None) -> None:
+    def __init__(self, aliases: Gazetteer | None = None, morph: Morphology | None = None) -> None:
         self.aliases = aliases
+        self.morph = morph or Morphology.shared()
 
     def find(self, text: str, ner_spans: Iterable) -> list[EntitySpan]:
         """``ner_spans``: objects with ``start``, ``stop``, ``type`` (natasha's)."""
@@ -665,9 +734,13 @@ class EntityFinder:
             if _is_junk(frag, s.type):
                 continue
             spans.append(self._span(text, start, stop, s.type, "ner"))
+        spans = self._quoted_names(text, spans)
+        spans = self._add_patterns(text, spans)
         if self.aliases is not None:
             spans = self._add_gazetteer(text, spans)
         spans = self._merge_org_country(text, spans)
+        spans = self._merge_org_parent(text, spans)
+        spans = self._facility_types(text, spans)
         spans = self._split_glued_persons(text, spans)
         for sp in spans:
             if sp.type == PER and len(sp.words) == 1:
@@ -685,6 +758,8 @@ class EntityFinder:
         return EntitySpan(start, stop, type, frag, normalize(frag_one_line, type), source, abbr=abbr)
 
     def _add_gazetteer(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        if self.aliases is None:
+            return spans
         hits = self.aliases.find_in(text)
         if not hits:
             return spans
@@ -734,6 +809,114 @@ class EntityFinder:
             out.append(s)
             i += 1
         return out
+
+    def _quoted_names(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        """«авиакомпания «Аэрофлот»» → «Аэрофлот»; a name in quotes is not declined («шахте «Листвяжная»»)."""
+        out = []
+        for s in spans:
+            frag = text[s.start:s.stop]
+            q = frag.find("«")
+            if s.type != PER and q > 0 and frag[:q].strip() and frag[:q].strip()[0].isalpha():
+                close = text.find("»", s.start + q)
+                if 0 < close - (s.start + q) <= 60:
+                    s = EntitySpan(s.start + q + 1, close, s.type, text[s.start + q + 1:close],
+                                   text[s.start + q + 1:close], "quote")
+            elif s.type != PER and text[s.start - 1:s.start] == "«" and text[s.stop:s.stop + 1] == "»" and \
+                    _GENERIC_BEFORE_QUOTE.search(text, max(0, s.start - 30), s.start - 1):
+                # after its generic noun a quoted name stays in the nominative («на шахте «Листвяжная»»);
+                # alone it is declined («бюджет «Спартака»») and normalised as usual
+                s.normal = " ".join(s.text.split())
+            out.append(s)
+        return out
+
+    def _add_patterns(self, text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        """Places natasha misses, by shape: a dateline city in capitals, a named river or
+        lake («реке Туманная»), a metro or railway line («Сокольнической линии»)."""
+        found: list[tuple[int, int, str]] = []
+        m = _DATELINE_PLACE.match(text)
+        dateline = None
+        if m:
+            found.append((m.start(1), m.end(1), LOC))
+            dateline = m.start(1)
+        # each pattern runs only where its head word occurs at all (a substring test is cheap,
+        # a regex that starts at every capital letter is not)
+        low = text.lower()
+        if any(stem in low for stem in _FEATURE_STEMS):
+            for m in _NAMED_FEATURE.finditer(text):
+                found.append((m.start("name"), m.end("name"), LOC))
+        if "лини" in low:
+            for m in _NAMED_LINE.finditer(text):
+                found.append((m.start(), m.end(), LOC))
+        regions = []
+        coordinated = _COORDINATED_REGIONS.finditer(text) if " и " in text and any(
+            stem in low for stem in _REGION_HEADS) else ()
+        for m in coordinated:
+            # «над Брянской и Курской областями»: two regions sharing one plural head
+            for adj in ("a", "b"):
+                normal = _region_normal(m.group(adj), m.group("head"))
+                if normal:
+                    stop = m.end(adj) if adj == "a" else m.end()
+                    found.append((m.start(adj), stop, LOC))
+                    regions.append((m.start(adj), normal))
+        if not found:
+            return spans
+        out = list(spans)
+        for start, stop, type in found:
+            inside = [x for x in out if x.start >= start and x.stop <= stop]
+            crossing = [x for x in out if x.start < stop and x.stop > start and x not in inside]
+            if crossing:
+                continue
+            for x in inside:
+                out.remove(x)
+            span = self._span(text, start, stop, type, "pattern")
+            for at, normal in regions:
+                if at == start:
+                    span.normal = normal
+            if start == dateline:
+                titled = "-".join(p.capitalize() for p in span.text.split("-"))
+                span.normal = normalize(" ".join(w.capitalize() if "-" not in w else w for w in titled.split()), LOC)
+            if start > 0 and (text[start - 1] == "«" or text[start - 1].isspace()) and _NAMED_FEATURE.match(
+                    text, max(0, start - 12), stop):
+                # a name in apposition keeps its own form: «на реке Туманная»
+                if any(w.tag.case == "nomn" for w in _parse(span.text.lower())) or text[start - 1:start] == "«":
+                    span.normal = span.text
+            out.append(span)
+        out.sort(key=lambda x: x.start)
+        return out
+
+    @staticmethod
+    def _merge_org_parent(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        """«Института цитологии» + «РАН», «Генассамблея» + «ООН»: a body and the organisation it
+        belongs to (an abbreviation right after it) are one ORG."""
+        out: list[EntitySpan] = []
+        i = 0
+        while i < len(spans):
+            s = spans[i]
+            nxt = spans[i + 1] if i + 1 < len(spans) else None
+            if (
+                s.type == ORG and nxt is not None and nxt.type == ORG and not s.loc_part
+                and text[s.stop:nxt.start] in (" ", "\u00a0") and _GENITIVE_ABBR.match(nxt.text)
+                and not _is_abbreviation(s.text.split()[0]) and not s.text.isupper()
+            ):
+                out.append(EntitySpan(s.start, nxt.stop, ORG, text[s.start:nxt.stop], s.normal + " " + nxt.text,
+                                      "merge"))
+                i += 2
+                continue
+            out.append(s)
+            i += 1
+        return out
+
+    @staticmethod
+    def _facility_types(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+        """Facilities are places: a power plant («Запорожская АЭС») or a named site after its
+        kind («шахте «Листвяжная»», «аэропорт Шереметьево») is LOC whatever natasha said."""
+        for s in spans:
+            if s.type != ORG:
+                continue
+            last = s.text.split()[-1] if s.text.split() else ""
+            if _PLANT_ABBR.fullmatch(last) or _FACILITY_BEFORE.search(text, max(0, s.start - 30), s.start):
+                s.type = LOC
+        return spans
 
     @staticmethod
     def _split_glued_persons(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:

@@ -50,6 +50,9 @@ _LATIN_OTHER_STOP = frozenset(
     w z na się nie jest do że to od
     het een van en niet op zijn met voor""".split()
 ) - _EN_STOP
+# Words both languages write alike («на», «не», «до», «за», «при») say nothing.
+_RU_ONLY = _RU_STOP - _UK_STOP
+_UK_ONLY = _UK_STOP - _RU_STOP
 # Bulgarian shares most letters with Russian; these words are its tell.
 _BG_STOP = frozenset("това които който която съм са ще че във със след според".split())
 
@@ -92,8 +95,8 @@ def _cyrillic(words: list[str], cyr: int, uk_letters: int, ru_letters: int, othe
               hard_signs: int) -> str:
     if other_cyr >= max(2, 0.005 * cyr):
         return OTHER
-    ru_words = sum(1 for w in words if w in _RU_STOP)
-    uk_words = sum(1 for w in words if w in _UK_STOP)
+    ru_words = sum(1 for w in words if w in _RU_ONLY)
+    uk_words = sum(1 for w in words if w in _UK_ONLY)
     bg_words = sum(1 for w in words if w in _BG_STOP)
     # Letters are the strongest signal: Russian prose has ы/э in ~2% of letters,
     # Ukrainian has і/ї/є in ~6% and never ы/э/ъ. Stop words weigh as much as
@@ -102,7 +105,10 @@ def _cyrillic(words: list[str], cyr: int, uk_letters: int, ru_letters: int, othe
     uk_score = uk_letters + 3 * uk_words
     if uk_letters == 0 and (bg_words >= 2 or hard_signs >= max(2, 0.01 * cyr)) and ru_letters <= 0.002 * cyr:
         return OTHER  # Bulgarian: no ы/э, ъ inside words, «това», «че», «са»
-    if uk_score > ru_score:
+    # Ukrainian prose has і/ї/є in about one letter in sixteen: a text without
+    # a single one is not Ukrainian, however many short function words it has
+    # («до», «в», «на»: a short Russian wire with no ы/э was read as Ukrainian).
+    if uk_score > ru_score and uk_letters > 0:
         return UK
     return RU
 

@@ -8,7 +8,7 @@ Pipeline for one article::
     razdel sentences + tokens (once) ─▶ ner.NerTagger (natasha's news NER
     model, same tags) ─▶ entities.EntityFinder (clean, merge, gazetteer,
     normal forms) ─▶ canonical.Resolver ─▶ Mention list
-    ─▶ figures.find_figures(text, sentences, mentions)
+    ─▶ figures.FigureFinder.find(text, sentences, mentions)
 
 ``extract_many`` runs a batch of articles: segmentation per article, then one
 NER pass over all of them (``NerTagger`` packs the token sequences into one
@@ -16,6 +16,8 @@ matrix), then the rest per article. ``extract`` is a batch of one.
 
 natasha's morphology tagger is not run (it would double the cost); normal forms
 come from pymorphy2 per entity word, cached across articles (see entities.py).
+One ``Morphology`` (the process's pymorphy2 analyser and its caches) is built
+here and handed to the entity finder and the figure finder.
 All offsets are character offsets into ``article.text``.
 """
 
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .canonical import AliasTable, Resolver
-from .entities import EntityFinder, morph
-from .figures import find_figures
+from .entities import EntityFinder
+from .figures import FigureFinder
+from .morphology import Morphology
 from .lang import RU, detect
 from .ner import NerSpan, NerTagger, Tokens, tokenize
 from svodka.records import Article, EnrichedArticle, Figure, Mention
@@ -79,10 +82,12 @@ class Extractor:
     def __init__(self, aliases_path: str | None = None, ner_backend: str | None = None) -> None:
         self.ner = NerTagger(ner_backend)
         self.aliases = AliasTable.load(aliases_path)
-        self.finder = EntityFinder(self.aliases)
+        # one analyser for every component (built once per process, ~0.3 s)
+        self.morph = Morphology.shared()
+        self.finder = EntityFinder(self.aliases, self.morph)
+        self.figure_finder = FigureFinder(self.morph)
         self.resolver = Resolver(self.aliases)
         # pay the one-off costs here, not on the first article
-        morph()
         self.aliases.find_in("")
 
     # ---- public API
@@ -111,7 +116,7 @@ class Extractor:
             if seg is not None:
                 mentions = self._mentions(text, seg.sentences, spans[k])
                 k += 1
-                figures = find_figures(text, seg.sentences, mentions)
+                figures = self.figure_finder.find(text, seg.sentences, mentions)
             out.append(self._enriched(article, lang, len(text), mentions, figures))
         return out
 
@@ -127,6 +132,8 @@ class Extractor:
             ingested_at=article.ingested_at,
             lang=lang,
             length=length,
+            text=article.text or "",
+            url=article.url,
             mentions=mentions,
             figures=figures,
             replay_of=article.replay_of,

@@ -28,42 +28,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from svodka.extract.lexicon import (
+    MONTH_NUMBERS,
+    MONTH_WORD_RE,
+    RELATIVE_DAYS,
+    WEEKDAY_NUMBERS,
+    WEEKDAY_WORD_RE,
+    month_number,
+)
 from svodka.timeutil import UTC, parse_utc, utc_now
 MOSCOW = timezone(timedelta(hours=3))
 HEAD_CHARS = 1200
 MIN_YEAR = 1990
 FUTURE_SLACK = timedelta(days=2)
 
-_MONTHS = {
-    "январ": 1, "янв": 1,
-    "феврал": 2, "фев": 2,
-    "март": 3, "мар": 3,
-    "апрел": 4, "апр": 4,
-    "ма": 5, "май": 5,
-    "июн": 6,
-    "июл": 7,
-    "август": 8, "авг": 8,
-    "сентябр": 9, "сен": 9, "сент": 9,
-    "октябр": 10, "окт": 10,
-    "ноябр": 11, "ноя": 11, "нояб": 11,
-    "декабр": 12, "дек": 12,
-}
-# Genitive (19 октября), nominative (октябрь), and the usual abbreviations (19 окт.).
-_MONTH_RE = (
-    r"(января|январь|янв|февраля|февраль|фев|марта|март|мар|апреля|апрель|апр|мая|май|"
-    r"июня|июнь|июн|июля|июль|июл|августа|август|авг|сентября|сентябрь|сент|сен|"
-    r"октября|октябрь|окт|ноября|ноябрь|нояб|ноя|декабря|декабрь|дек)\.?"
-)
-_WEEKDAYS = {
-    "пн": 0, "понедельник": 0,
-    "вт": 1, "вторник": 1,
-    "ср": 2, "среда": 2, "среду": 2,
-    "чт": 3, "четверг": 3,
-    "пт": 4, "пятница": 4, "пятницу": 4,
-    "сб": 5, "суббота": 5, "субботу": 5,
-    "вс": 6, "воскресенье": 6,
-}
-_WEEKDAY_RE = r"(?:(?:в|во)\s+)?(понедельник|вторник|среду|среда|четверг|пятницу|пятница|субботу|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс)\.?\s*,?\s+"
+# months and weekdays live in one lexicon shared with the extraction rules
+_MONTHS = MONTH_NUMBERS
+_MONTH_RE = MONTH_WORD_RE
+_WEEKDAYS = WEEKDAY_NUMBERS
+_WEEKDAY_RE = WEEKDAY_WORD_RE
 _TIME_RE = r"(?:\s*,?\s*(?:в\s+)?(\d{1,2})[:.](\d{2})(?![.\d]))?"
 _ZONES = [
     (r"по\s+британскому\s+летнему\s+времени|BST", 1),
@@ -97,15 +80,27 @@ _DAY_MONTH = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+# «с 1 января», «до 15 мая», «к 9 мая»: a deadline or a plan, not when the text was written
+_NOT_DATELINE_BEFORE = re.compile(r"(?<![\w-])(?:с|со|до|к|ко|по|после|начиная\s+с)\s+$", re.IGNORECASE)
+# «вчера, 5 ноября», «вчера (5 ноября)»: the text was written the day after
+_RELATIVE_BEFORE = re.compile(r"(?<![\w-])(вчера|позавчера|сегодня)\s*[,(]?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Dateline:
-    """A date found in the text: when (UTC), and the text it was read from."""
+    """A date found in the text: when (UTC), the text it was read from, and what fixed it.
+
+    ``kind`` is the article's ``date_source``: "text" for a dateline with its
+    year (or a year taken from the text), "weekday" when the weekday written
+    next to a day and month chose the year («в пятницу, 7 ноября»),
+    "relative" when «вчера»/«позавчера» before a dated day puts publication
+    after it («вчера, 5 ноября» → 6 November).
+    """
 
     when: datetime
     matched: str
     start: int
+    kind: str = "text"
 
 
 def from_header(value: str) -> datetime | None:
@@ -147,24 +142,43 @@ def find_dateline(text: str, reference: datetime | None = None, head_chars: int 
     """The first plausible date in the head of ``text``, or None.
 
     ``reference`` (default now) is "today" for the year-less dates and the
-    future check; it is normally the ingest time.
+    future check; it is normally the ingest time. A date after «с», «до», «к»,
+    «по», «после» is a deadline or a plan, not a dateline («с 1 января»).
+    Without a dateline in the head, a weekday with a day and month anywhere in
+    the text («в пятницу, 7 ноября») is used: the weekday fixes the year.
     """
     reference = reference or utc_now()
     if reference.tzinfo is None:
         reference = reference.replace(tzinfo=UTC)
-    head = text[:head_chars]
+    found = _first_date(text, text[:head_chars], reference, weekday_only=False)
+    if found is None and len(text) > head_chars:
+        found = _first_date(text, text, reference, weekday_only=True)
+    return found
+
+
+def _first_date(text: str, head: str, reference: datetime, weekday_only: bool) -> Dateline | None:
     candidates: list[tuple[int, re.Pattern, re.Match]] = []
-    for pattern in (_FULL, _NUMERIC, _ISO, _DAY_MONTH):
+    for pattern in ((_DAY_MONTH,) if weekday_only else (_FULL, _NUMERIC, _ISO, _DAY_MONTH)):
         for match in pattern.finditer(head):
             candidates.append((match.start(), pattern, match))
     candidates.sort(key=lambda c: c[0])
     for start, pattern, match in candidates:
+        if _NOT_DATELINE_BEFORE.search(head, max(0, start - 20), start):
+            continue
+        weekday = pattern is _DAY_MONTH and bool(match.group(1))
+        if weekday_only and not weekday:
+            continue
         when = _from_match(pattern, match, head, reference, full_text=text)
         if when is None:
             continue
+        kind = "weekday" if weekday else "text"
+        rel = _RELATIVE_BEFORE.search(head, max(0, start - 20), start)
+        if rel and pattern is _DAY_MONTH:
+            when += timedelta(days=RELATIVE_DAYS[rel.group(1).lower()])
+            kind = "relative"
         if when.year < MIN_YEAR or when > reference + FUTURE_SLACK:
             continue
-        return Dateline(when=when, matched=match.group(0).strip(), start=start)
+        return Dateline(when=when, matched=match.group(0).strip(), start=start, kind=kind)
     return None
 
 
@@ -172,14 +186,7 @@ def find_dateline(text: str, reference: datetime | None = None, head_chars: int 
 
 
 def _month(word: str) -> int | None:
-    word = word.lower().rstrip(".")
-    if word in _MONTHS:
-        return _MONTHS[word]
-    for stem_len in range(len(word), 1, -1):
-        month = _MONTHS.get(word[:stem_len])
-        if month is not None:
-            return month
-    return None
+    return month_number(word)
 
 
 def _zone_after(text: str, end: int) -> timezone:

@@ -280,7 +280,7 @@ def build_article(
     if published is None:
         dateline = find_dateline(text, reference=ingested)
         if dateline is not None:
-            published, date_source = dateline.when, "text"
+            published, date_source = dateline.when, dateline.kind
         else:
             published, date_source = ingested, "ingest"
     return Article(

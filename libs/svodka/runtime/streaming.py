@@ -37,14 +37,14 @@ def make_app(service: str, settings: Settings, **overrides: Any) -> faust.App:
     of one service can run side by side (``svodka up`` sets them).
     """
     conf: dict[str, Any] = dict(
-        broker=f"kafka://{settings.kafka_bootstrap}",
+        broker=f"kafka://{settings.kafka.bootstrap}",
         store="rocksdb://",
         datadir=str(settings.data_dir(service)),
         web_port=settings.worker.web_port,
         web_bind="127.0.0.1",
         web_host="127.0.0.1",
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
+        topic_partitions=settings.kafka.partitions,
+        topic_replication_factor=settings.kafka.replication_factor,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
@@ -108,8 +108,8 @@ def run(app: faust.App, settings: Settings) -> None:
     (docker-compose, k8s) should need no separate set-up step.
     """
     if "worker" in sys.argv[1:] and not {"--help", "-h"} & set(sys.argv):
-        asyncio.run(ensure_topics(settings.kafka_bootstrap, declared_topics(app),
-                                  app.conf.topic_partitions, settings.replication_factor))
+        asyncio.run(ensure_topics(settings.kafka.bootstrap, declared_topics(app),
+                                  app.conf.topic_partitions, settings.kafka.replication_factor))
     app.main()
 
 

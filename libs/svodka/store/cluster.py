@@ -25,6 +25,9 @@ The sink then writes to the Distributed tables under the same names through the 
 Writer. Its users profile (deploy/clickhouse/cluster/users.xml) makes those inserts
 synchronous, so the Writer's "which ids are stored already?" check sees them.
 
+* ``ALTER TABLE t ADD COLUMN IF NOT EXISTS ...`` → the same change to ``t_local`` and to
+  the Distributed ``t``.
+
 Only the statement shapes the migrations use are known; anything else (an ALTER in a
 later migration, say) raises, so whoever adds it extends this generator too.
 """
@@ -47,6 +50,8 @@ _CREATE_MV = re.compile(r"^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)
 _CREATE_VIEW = re.compile(r"^CREATE VIEW IF NOT EXISTS (\w+) AS\b")
 _ENGINE = re.compile(r"\bENGINE = (\w*MergeTree)\b(\(\))?")
 _FROM = re.compile(r"\bFROM (\w+)\b")
+_SOURCE = re.compile(r"\b(FROM|JOIN) (\w+)\b")
+_ALTER_ADD = re.compile(r"^ALTER TABLE (\w+) (ADD COLUMN IF NOT EXISTS .*)$", re.DOTALL)
 _COLUMN = re.compile(r"^\s*(\w+)\s+[A-Z]", re.MULTILINE)  # "name  Type" lines of a column list
 
 
@@ -84,7 +89,13 @@ def _translate(sql: str, cluster: str, db: str) -> list[str]:
     if match := _CREATE_VIEW.match(sql):
         view = match.group(1)
         sql = _CREATE_VIEW.sub(lambda m: f"CREATE VIEW IF NOT EXISTS {db}.{view} {on_cluster} AS", sql, count=1)
-        return [_from(sql, lambda source: f"{db}.{source}")]
+        # every table or view it reads (FROM and JOIN), by its database-qualified name
+        return [_SOURCE.sub(lambda m: f"{m.group(1)} {db}.{m.group(2)}", sql)]
+    if match := _ALTER_ADD.match(sql):
+        # a column added to a table: to the local tables and to the Distributed one over them
+        name, change = match.groups()
+        return [f"ALTER TABLE {db}.{name}{LOCAL} {on_cluster} {change}",
+                f"ALTER TABLE {db}.{name} {on_cluster} {change}"]
     raise ValueError(f"no cluster form known for this statement (extend svodka.store.cluster):\n{sql}")
 
 

@@ -8,11 +8,12 @@ from svodka.records import DeadLetter, Duplicate, EnrichedArticle
 from svodka.timeutil import UTC, parse_utc, utc_now
 
 ARTICLE_COLUMNS = ["id", "source", "title", "published_at", "date_source", "lang", "ingested_at",
-                   "length", "mentions", "figures", "replay_of"]
+                   "length", "mentions", "figures", "replay_of", "text", "url", "story_id", "story_score"]
 MENTION_COLUMNS = ["article_id", "ordinal", "published_at", "canonical_id", "canonical", "type", "text",
                    "normal", "start", "stop", "sentence"]
 FIGURE_COLUMNS = ["article_id", "ordinal", "published_at", "unit", "modifier", "low", "high", "qualifier",
-                  "text", "sentence", "entities", "reported_by", "start", "stop"]
+                  "text", "sentence", "entities", "reported_by", "start", "stop", "action", "location", "object",
+                  "claim_id", "revises"]
 DUPLICATE_COLUMNS = ["id", "dup_of", "similarity", "method", "source", "title", "published_at", "ingested_at"]
 DEAD_LETTER_COLUMNS = ["id", "stage", "source", "reason", "payload_head", "at"]
 
@@ -35,7 +36,7 @@ def article_time(a: EnrichedArticle) -> datetime:
 def article_row(a: EnrichedArticle) -> list:
     return [a.id, a.source, a.title, article_time(a), a.date_source, a.lang,
             parse_time(a.ingested_at, utc_now()), a.length, len(a.mentions), len(a.figures),
-            a.replay_of or ""]
+            a.replay_of or "", a.text, a.url, a.story_id, float(a.story_score)]
 
 
 def mention_rows(a: EnrichedArticle) -> list[list]:
@@ -46,8 +47,10 @@ def mention_rows(a: EnrichedArticle) -> list[list]:
 
 def figure_rows(a: EnrichedArticle) -> list[list]:
     when = article_time(a)
+    # action/object/location: Figure fields the extraction may add (getattr: absent → '')
     return [[a.id, i, when, f.unit, f.modifier, f.low, f.high, f.qualifier, f.text, f.sentence,
-             list(f.entities), f.reported_by, f.start, f.stop]
+             list(f.entities), f.reported_by, f.start, f.stop, f.action, f.location, f.object,
+             f.claim_id, f.revises]
             for i, f in enumerate(a.figures)]
 
 

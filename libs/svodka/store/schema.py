@@ -174,12 +174,95 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         FROM mentions GROUP BY canonical_id
         """,
     ]),
+    (2, "article text and url, for the dashboard's article page", [
+        # The dashboard shows an article with its mentions and figures highlighted at their
+        # offsets (start/stop index into this text). ZSTD: Russian news text compresses ~4x.
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS text String DEFAULT '' CODEC(ZSTD(3))",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS url String DEFAULT ''",
+    ]),
+    # issue 13: what a figure is about. Added with defaults, so rows written
+    # before read as "" and old records (without the fields) still insert.
+    (3, "figures: action, location, object", [
+        "ALTER TABLE figures ADD COLUMN IF NOT EXISTS action LowCardinality(String) DEFAULT '' AFTER reported_by",
+        "ALTER TABLE figures ADD COLUMN IF NOT EXISTS location LowCardinality(String) DEFAULT '' AFTER action",
+        "ALTER TABLE figures ADD COLUMN IF NOT EXISTS object LowCardinality(String) DEFAULT '' AFTER location",
+    ]),
+    (4, "stories and claims: articles.story_id, figures.claim_id, views stories/claims/story_articles", [
+        # Set by the stories stage (docs/stories.md); '' for rows stored before it existed.
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS story_id String DEFAULT ''",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS story_score Float32 DEFAULT 0",
+        "ALTER TABLE figures ADD COLUMN IF NOT EXISTS claim_id String DEFAULT ''",
+        "ALTER TABLE figures ADD COLUMN IF NOT EXISTS revises String DEFAULT ''",
+        # The members of each story: stored articles, and reprints (dedup's duplicates) under
+        # the story of the article they repeat.
+        """
+        CREATE VIEW IF NOT EXISTS story_articles AS
+        SELECT story_id, id AS article_id, source, title, published_at, story_score, 'article' AS kind
+        FROM articles WHERE story_id != ''
+        UNION ALL
+        SELECT a.story_id AS story_id, d.id AS article_id, d.source AS source, d.title AS title,
+               d.published_at AS published_at, toFloat32(0) AS story_score, 'reprint' AS kind
+        FROM duplicates AS d INNER JOIN articles AS a ON a.id = d.dup_of
+        WHERE a.story_id != ''
+        """,
+        # One row per story. The title is the headline of the member that was most like the
+        # story when it joined (a story's first article scores 0, so it is the title only
+        # until another joins). Views over the stored rows: they inherit the sink's
+        # exactly-once effect and can never disagree with articles/figures.
+        """
+        CREATE VIEW IF NOT EXISTS stories AS
+        SELECT s.story_id AS id, s.title AS title, s.first_seen AS first_seen, s.last_seen AS last_seen,
+               s.articles AS articles, s.outlets AS outlets, s.outlet_names AS outlet_names,
+               ifNull(e.top_entities, []) AS top_entities
+        FROM (
+            SELECT story_id,
+                   argMax(title, (story_score, -toUnixTimestamp64Milli(published_at))) AS title,
+                   min(published_at) AS first_seen, max(published_at) AS last_seen,
+                   count() AS articles, uniqExact(source) AS outlets, arraySort(groupUniqArray(source)) AS outlet_names
+            FROM story_articles GROUP BY story_id
+        ) AS s
+        LEFT JOIN (
+            SELECT story_id, arrayMap(x -> x.1, arraySlice(arraySort(x -> (-x.2, x.1),
+                       groupArray((canonical, n))), 1, 5)) AS top_entities
+            FROM (SELECT a.story_id AS story_id, m.canonical AS canonical, uniqExact(m.article_id) AS n
+                  FROM mentions AS m INNER JOIN articles AS a ON a.id = m.article_id
+                  WHERE a.story_id != '' GROUP BY story_id, canonical)
+            GROUP BY story_id
+        ) AS e ON e.story_id = s.story_id
+        """,
+        # One row per claim: its value and attributes as first reported, who first reported
+        # it and where, how widely it was relayed, and the claim it revises ('' if none).
+        """
+        CREATE VIEW IF NOT EXISTS claims AS
+        SELECT f.claim_id AS id,
+               argMin(f.low, (f.published_at, f.article_id, f.ordinal)) AS low,
+               argMin(f.high, (f.published_at, f.article_id, f.ordinal)) AS high,
+               argMin(f.unit, (f.published_at, f.article_id, f.ordinal)) AS unit,
+               argMin(f.qualifier, (f.published_at, f.article_id, f.ordinal)) AS qualifier,
+               argMin(f.text, (f.published_at, f.article_id, f.ordinal)) AS text,
+               argMin(f.action, (f.published_at, f.article_id, f.ordinal)) AS action,
+               argMin(f.object, (f.published_at, f.article_id, f.ordinal)) AS object,
+               argMin(f.location, (f.published_at, f.article_id, f.ordinal)) AS location,
+               argMin(f.reported_by, (f.published_at, f.article_id, f.ordinal)) AS reported_by,
+               min(f.published_at) AS first_reported_at,
+               argMin(f.article_id, (f.published_at, f.article_id, f.ordinal)) AS first_article,
+               argMin(a.source, (f.published_at, f.article_id, f.ordinal)) AS first_outlet,
+               argMin(a.story_id, (f.published_at, f.article_id, f.ordinal)) AS story_id,
+               uniqExact(f.article_id) AS articles, uniqExact(a.source) AS outlets,
+               arraySort(groupUniqArray(a.source)) AS outlet_names,
+               groupUniqArray(f.entities) AS entity_lists,
+               max(f.revises) AS revises
+        FROM figures AS f INNER JOIN articles AS a ON a.id = f.article_id
+        WHERE f.claim_id != ''
+        GROUP BY f.claim_id
+        """,
+    ]),
     # Issue 16: `svodka report` resolved a typed name («Лаврова») by scanning every
     # mention's text, normal form and canonical name in lower case: 3 s at 10^6
     # mention rows, growing linearly. entity_names keeps each distinct name once per
     # entity, filled at insert; the lookup reads a table of distinct names. Mentions
     # stored before this migration are not in it: the lookup falls back to the scan.
-    (2, "entity_names: every name of an entity, for name lookups", [
+    (5, "entity_names: every name of an entity, for name lookups", [
         f"""
         CREATE TABLE IF NOT EXISTS entity_names (
             name          String,

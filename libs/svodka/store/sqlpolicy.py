@@ -43,9 +43,12 @@ class QueryRefused(ValueError):
 # Table functions that only generate rows from their arguments (no files, network, other tables).
 TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "generateseries", "generate_series",
                              "values", "primes"})
-# system tables an analyst may look at: what exists and what it is called.
+# system tables an analyst may look at: what exists and what it is called. ``settings`` too:
+# clickhouse-connect reads it when it connects (``SELECT name, value, readonly FROM system.settings``)
+# and refuses to start without it, so notebooks, Superset and the dashboard need it; it holds
+# setting names and values, no secrets.
 SYSTEM_TABLES = frozenset({"one", "tables", "columns", "databases", "functions", "table_functions",
-                           "data_type_families", "time_zones"})
+                           "data_type_families", "time_zones", "settings"})
 # Ordinary functions that read outside the statement: files, dictionaries, other tables by name,
 # model files. (Table functions are allow-listed; these are the scalar ones with the same reach.)
 OUTSIDE_FUNCTIONS = frozenset({"file", "joinget", "joingetornull", "catboostevaluate", "naivebayesclassifier",

@@ -244,7 +244,8 @@ def test_a_full_bucket_is_still_checked_but_takes_no_more_entries():
     params = dedup.DedupParams()
     filler = dedup.Entry("filler", 0, np.arange(10, dtype="<u4").tobytes())
     hop = dedup.Hop(dedup.Hop.encode("x", fp.fingerprint(seed_article("004")), b"{}"))
-    full = dedup.encode_bucket([dedup.Entry(f"f{i}", hop.order, filler.hashes) for i in range(dedup.MAX_BUCKET_ENTRIES)])
+    full = dedup.encode_bucket([dedup.Entry(f"f{i}", hop.order, filler.hashes)
+                                for i in range(dedup.MAX_BUCKET_ENTRIES)])
     hop.stage = 1
     assert dedup.band_step(hop, full, params) == dedup.Step()
     roomy = dedup.encode_bucket([dedup.Entry("f0", hop.order, filler.hashes)])
