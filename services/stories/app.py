@@ -12,8 +12,8 @@ Two agents, concurrency=1 each:
   the changelog gives them its state).
 - ``assign`` reads the owner partition in batches, asks svodka.stories.Assigner for each
   article's story and claims, and sends the article — with ``story_id``, ``story_score``,
-  each figure's ``claim_id``/``revises``, and without its body, which ClickHouse does not
-  store — to articles.storied under the article id (the sink's input).
+  each figure's ``claim_id``/``revises`` — to articles.storied under the article id (the
+  sink's input; the body stays, the sink stores it for the dashboard's article page).
 
 State: one faust table (``stories-state``, RocksDB, compacted changelog topic) of
 stories, claims and per-article memos (svodka.stories.assigner). The Assigner works on an
