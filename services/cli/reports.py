@@ -8,6 +8,7 @@ from __future__ import annotations
 
 
 
+from svodka.store.query import QueryResult
 from svodka_services.cli.queries import Queries, QueryError, print_result
 
 
@@ -140,16 +141,22 @@ def run(args, queries: Queries) -> int:
             _, name = resolve_entity(queries, args.entity)
             where.append(f"has(entities, {_q(name)})")
         # the page of figures first, then the sources of just those articles: joining
-        # every figure with every article cost seconds at 10^6 figures
-        page = (f"SELECT * FROM figures WHERE {' AND '.join(where)} "
-                f"ORDER BY toDate(published_at), unit, article_id, ordinal LIMIT {int(args.limit)}")
-        result = queries.run(
-            "SELECT toDate(f.published_at) AS date, f.unit AS unit, f.modifier AS modifier, f.low AS low, "
-            "f.high AS high, f.qualifier AS qualifier, f.action AS action, f.location AS location, "
-            "f.object AS object, f.reported_by AS reported_by, a.source AS source, "
-            f"f.text AS text FROM ({page}) AS f LEFT JOIN (SELECT id, source FROM articles WHERE id IN "
-            f"(SELECT article_id FROM ({page}))) AS a ON a.id = f.article_id "
-            "ORDER BY date, unit, f.article_id, f.ordinal")
+        # every figure with every article cost seconds at 10^6 figures, and a join with
+        # the page as a subquery computed the page twice (1.2 s → 0.5 s at 7·10^5 figures)
+        shown = ["unit", "modifier", "low", "high", "qualifier", "action", "location", "object", "reported_by"]
+        page = queries.run(
+            f"SELECT toDate(published_at) AS date, {', '.join(shown)}, article_id, text FROM figures "
+            f"WHERE {' AND '.join(where)} ORDER BY date, unit, article_id, ordinal LIMIT {int(args.limit)}")
+        n = len(shown) + 1  # date and the shown columns come first, then article_id, text
+        ids = sorted({row[n] for row in page.rows})
+        sources: dict = {}
+        if ids:
+            sources = dict(queries.run(
+                "SELECT id, any(source) FROM articles WHERE id IN (" + ", ".join(_q(i) for i in ids) + ") "
+                "GROUP BY id").rows)
+        types = list(page.types) if len(page.types) == n + 2 else ["String"] * (n + 2)
+        result = QueryResult(columns=["date", *shown, "source", "text"], types=types[:n] + ["String", types[n + 1]],
+                             rows=[list(row[:n]) + [sources.get(row[n], ""), row[n + 1]] for row in page.rows])
         if args.png:
             from svodka_services.cli import charts
 
@@ -176,10 +183,15 @@ def summary(args, queries: Queries) -> int:
         "SELECT type, sum(mentions) AS mentions, uniqExact(canonical_id) AS entities FROM mentions_daily "
         "GROUP BY type ORDER BY type")
     top = queries.run(_TOP_FROM_DAILY.format(where="1", limit=int(args.limit)))
-    # the latest SUMMARY_FIGURES figures, oldest first (all of them on a small store)
+    # the latest SUMMARY_FIGURES figures, oldest first (all of them on a small store); the
+    # date of the last of them is found from published_at alone, so the page itself reads
+    # the latest monthly partitions only, not every figure's text (the summary took 1.8 s
+    # at 7·10^5 figures)
     figures = queries.run(
         "SELECT date, text, low, high, unit, qualifier, reported_by FROM (SELECT toDate(published_at) AS date, "
         "text, low, high, unit, qualifier, reported_by, published_at, article_id, ordinal FROM figures "
+        "WHERE published_at >= (SELECT min(p) FROM (SELECT published_at AS p FROM figures "
+        f"ORDER BY published_at DESC LIMIT {SUMMARY_FIGURES})) "
         f"ORDER BY published_at DESC, article_id DESC, ordinal DESC LIMIT {SUMMARY_FIGURES}) "
         "ORDER BY published_at, article_id, ordinal")
     if args.format != "table":

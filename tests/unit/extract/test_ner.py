@@ -18,7 +18,7 @@ import pytest
 from svodka.extract.ner import NerTagger, tokenize
 from svodka.text import split_seed_header
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SEEDS = [split_seed_header(p.read_text(encoding="utf-8"))[1] for p in sorted((REPO / "seeds").glob("*.txt"))]
 
 WRITTEN = [
