@@ -70,9 +70,10 @@ def test_seed_directory(kafka, topics, seeds_dir, monkeypatch):
         assert article.ingested_at and article.published_at
     sources = {Path(a.source).name[:3]: a for _, a, _ in got}
     assert {k: a.date_source for k, a in sources.items()} == {
-        "000": "header", "001": "ingest", "002": "text", "003": "header", "004": "text"}
+        "000": "header", "001": "ingest", "002": "text", "003": "header", "004": "weekday"}
     assert sources["000"].published_at == "2025-07-12T00:00:00+00:00"
     assert sources["002"].published_at == "2023-10-19T05:56:00+00:00"
+    assert sources["004"].published_at == "2025-11-07T00:00:00+00:00"  # «в пятницу, 7 ноября»: the weekday fixes the year
     # a replay from another spelling of the path: same ids, same partitions
     monkeypatch.chdir(seeds_dir.parent)
     again, _ = run_ingest(kafka, topics, ["seeds/"])
