@@ -203,7 +203,10 @@ ALTER TABLE svodka.figures_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS
 ALTER TABLE svodka.figures ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS revises String DEFAULT '';
 
 CREATE VIEW IF NOT EXISTS svodka.story_articles ON CLUSTER '{cluster}' AS
-SELECT story_id, id AS article_id, source, title, published_at, story_score, 'article' AS kind
+-- an article without a headline is named by the start of its text
+SELECT story_id, id AS article_id, source,
+       if(title != '', title, substringUTF8(trimBoth(text), 1, 100)) AS title,
+       published_at, story_score, 'article' AS kind
 FROM svodka.articles WHERE story_id != ''
 UNION ALL
 SELECT a.story_id AS story_id, d.id AS article_id, d.source AS source, d.title AS title,

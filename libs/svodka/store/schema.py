@@ -197,7 +197,10 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         # the story of the article they repeat.
         """
         CREATE VIEW IF NOT EXISTS story_articles AS
-        SELECT story_id, id AS article_id, source, title, published_at, story_score, 'article' AS kind
+        -- an article without a headline is named by the start of its text
+        SELECT story_id, id AS article_id, source,
+               if(title != '', title, substringUTF8(trimBoth(text), 1, 100)) AS title,
+               published_at, story_score, 'article' AS kind
         FROM articles WHERE story_id != ''
         UNION ALL
         SELECT a.story_id AS story_id, d.id AS article_id, d.source AS source, d.title AS title,
