@@ -765,11 +765,10 @@ class EntityFinder:
             return spans
         out = list(spans)
         for start, stop, type in hits:
-            inside = [s for s in out if s.start >= start and s.stop <= stop]
-            crossing = [s for s in out if s.start < stop and s.stop > start and s not in inside]
-            if crossing:
+            inside = _inside(out, start, stop)
+            if inside is None:
                 continue
-            if inside and len(inside) == 1 and inside[0].start == start and inside[0].stop == stop:
+            if len(inside) == 1 and inside[0].start == start and inside[0].stop == stop:
                 continue  # natasha found the same span: keep its type unless aliases override later
             for s in inside:
                 out.remove(s)
@@ -862,9 +861,8 @@ class EntityFinder:
             return spans
         out = list(spans)
         for start, stop, type in found:
-            inside = [x for x in out if x.start >= start and x.stop <= stop]
-            crossing = [x for x in out if x.start < stop and x.stop > start and x not in inside]
-            if crossing:
+            inside = _inside(out, start, stop)
+            if inside is None:
                 continue
             for x in inside:
                 out.remove(x)
@@ -971,3 +969,15 @@ def _country_of_adjective(word: str, adjectives: dict[str, str]) -> str | None:
         if low.startswith(stem) and len(low) - len(stem) <= 4:
             return country
     return None
+
+
+def _inside(spans: list[EntitySpan], start: int, stop: int) -> list[EntitySpan] | None:
+    """The spans lying within [start, stop), which a new span there replaces; None when
+    a span crosses its edge (the new span would cut it, so it is not added)."""
+    inside = []
+    for s in spans:
+        if s.start >= start and s.stop <= stop:
+            inside.append(s)
+        elif s.start < stop and s.stop > start:
+            return None
+    return inside
